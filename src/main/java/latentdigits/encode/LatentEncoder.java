@@ -1,0 +1,76 @@
+package latentdigits.encode;
+
+import latentdigits.data.DigitBlock;
+import latentdigits.data.DigitSource;
+import latentdigits.model.ModelFiles;
+import latentdigits.model.VaeLossTerms;
+import latentdigits.model.VaeModel;
+import latentdigits.util.HadoopConf;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Encodes a whole digit set in parallel: each partition reads its own range of records straight from the IDX files,
+ * loads the model once from a broadcast copy of its zip, and runs the encoder-only network over large batches.
+ * With {@code withLoss} it also runs the full VAE to score each image's XENT and KL (one sampled z, as in training).
+ */
+public final class LatentEncoder {
+    private LatentEncoder() {
+    }
+
+    public static JavaRDD<LatentRow> encode(JavaSparkContext jsc, Broadcast<byte[]> model, DigitSource source, HadoopConf hadoop,
+                                            long limit, int partitions, int batch, boolean withLoss) {
+        long n = limit > 0 ? Math.min(limit, source.count()) : source.count();
+        List<long[]> ranges = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            long first = n * p / partitions, end = n * (p + 1) / partitions;
+            if (end > first) ranges.add(new long[]{first, end - first});
+        }
+        return jsc.parallelize(ranges, ranges.size()).mapPartitions(it -> {
+            VaeModel vae = VaeModel.fromLoaded(ModelFiles.fromBytes(model.value(), "broadcast model"), "broadcast model");
+            ComputationGraph encoder = vae.encoder();
+            List<LatentRow> out = new ArrayList<>();
+            while (it.hasNext()) {
+                long[] range = it.next();
+                for (long first = range[0]; first < range[0] + range[1]; first += batch) {
+                    int count = (int) Math.min(batch, range[0] + range[1] - first);
+                    encodeBlock(vae, encoder, source.read(first, count, hadoop.get()), withLoss, out);
+                }
+            }
+            return out.iterator();
+        });
+    }
+
+    /** Single-JVM encoding of one block: what each partition does, and what tests compare Spark's output with. */
+    public static void encodeBlock(VaeModel vae, ComputationGraph encoder, DigitBlock block, boolean withLoss, List<LatentRow> out) {
+        INDArray x = VaeModel.images(block, 0, block.size());
+        float[][] moments = toRows(encoder.outputSingle(false, x));
+        double[] xent = null, kl = null;
+        if (withLoss) {
+            INDArray[] full = vae.graph().output(false, x);
+            xent = VaeLossTerms.xentPerImage(x, full[0]).toDoubleVector();
+            kl = VaeLossTerms.klPerImage(full[1]).toDoubleVector();
+        }
+        int k = vae.latent();
+        for (int i = 0; i < block.size(); i++) {
+            float[] mu = java.util.Arrays.copyOfRange(moments[i], 0, k);
+            float[] logvar = java.util.Arrays.copyOfRange(moments[i], k, 2 * k);
+            out.add(new LatentRow(block.indices()[i], block.label(i), mu, logvar,
+                    withLoss ? xent[i] : Double.NaN, withLoss ? kl[i] : Double.NaN));
+        }
+    }
+
+    static float[][] toRows(INDArray m) {
+        float[] flat = m.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+        int rows = (int) m.size(0), cols = (int) m.size(1);
+        float[][] out = new float[rows][cols];
+        for (int r = 0; r < rows; r++) System.arraycopy(flat, r * cols, out[r], 0, cols);
+        return out;
+    }
+}

@@ -1,0 +1,52 @@
+package latentdigits.jobs;
+
+import latentdigits.train.SparkRuntime;
+import org.apache.spark.sql.SparkSession;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The README's first command: fetch MNIST, train the VAE, encode the test set, all on one (embedded) Spark. */
+public final class DemoJob {
+    static final Options OPTIONS = new Options("demo",
+            "fetch-data -> train-vae -> encode on the embedded Spark; prints where the figures are.")
+            .value("data", "DIR", "where MNIST is (fetched if missing)")
+            .value("out", "DIR", "parent of the run directories (DIR/vae and DIR/vae-encoded)")
+            .value("epochs", "N", "VAE epochs")
+            .value("master", "URL", "Spark master (default local[*])")
+            .toggle("overwrite", "replace earlier demo output");
+
+    private DemoJob() {
+    }
+
+    public static void main(String[] args) {
+        JobMain.main(OPTIONS, args, a -> {
+            String data = a.require("data"), out = a.require("out");
+            System.out.println(FetchDataJob.fetch(data));
+            SparkSession spark = SparkRuntime.session("demo", a.get("master"));
+            try {
+                List<String> common = new ArrayList<>(List.of("--data", data));
+                if (a.flag("overwrite")) common.add("--overwrite");
+                if (a.get("master") != null) common.addAll(List.of("--master", a.get("master")));
+                String[] train = concat(common, "--out", out + "/vae", "--epochs", a.require("epochs"));
+                TrainVaeJob.train(spark, TrainVaeJob.OPTIONS.parse(train), train);
+                String[] encode = concat(common, "--model", out + "/vae/model.zip", "--out", out + "/vae-encoded");
+                EncodeJob.encode(spark, EncodeJob.OPTIONS.parse(encode), encode);
+            } finally {
+                spark.stop();
+            }
+            System.out.println("\nFigures:\n  " + out + "/vae/figures/loss.png          (Figure 1)\n  "
+                    + out + "/vae-encoded/scatter.png       (Figure 2)\n  "
+                    + out + "/vae/figures/interpolation.png (Figure 3)\n  "
+                    + out + "/vae/figures/grid.png          (Figure 4)\n  "
+                    + out + "/vae/figures/samples-epoch-*.png");
+            return 0;
+        });
+    }
+
+    private static String[] concat(List<String> common, String... more) {
+        List<String> all = new ArrayList<>(common);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
+    }
+}

@@ -1,0 +1,54 @@
+package latentdigits.jobs;
+
+import latentdigits.data.DataFileException;
+import latentdigits.train.TrainingDivergedException;
+import latentdigits.util.UserError;
+
+/**
+ * How every job starts and ends: parse flags (or print --help), run, and turn failures into one clear line.
+ * Exit codes: 0 success, 2 bad input (flag, file, data), 3 training diverged, 1 anything else.
+ */
+public final class JobMain {
+    public interface Body {
+        int run(Options.Args args) throws Exception;
+    }
+
+    private JobMain() {
+    }
+
+    public static void main(Options options, String[] args, Body body) {
+        System.exit(execute(options, args, body));
+    }
+
+    public static int execute(Options options, String[] args, Body body) {
+        try {
+            return body.run(options.parse(args));
+        } catch (Options.HelpRequested h) {
+            System.out.print(options.help());
+            return 0;
+        } catch (Throwable t) {
+            Throwable cause = userFacing(t);
+            if (cause instanceof TrainingDivergedException) {
+                System.err.println(options.job() + ": error: " + cause.getMessage());
+                return 3;
+            }
+            if (cause != null) {
+                System.err.println(options.job() + ": error: " + cause.getMessage());
+                return 2;
+            }
+            t.printStackTrace();
+            System.err.println(options.job() + ": failed: " + t);
+            return 1;
+        }
+    }
+
+    /** Spark wraps an executor's exception in its own; the first of ours in the chain is what the user needs. */
+    static Throwable userFacing(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof UserError || c instanceof DataFileException || c instanceof TrainingDivergedException
+                    || c instanceof IllegalArgumentException && c.getMessage() != null && c.getMessage().startsWith("--"))
+                return c;
+        }
+        return null;
+    }
+}

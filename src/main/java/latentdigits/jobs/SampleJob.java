@@ -1,0 +1,101 @@
+package latentdigits.jobs;
+
+import latentdigits.util.HadoopFs;
+import latentdigits.data.DigitSource;
+import latentdigits.data.IdxFiles;
+import latentdigits.figures.ImageGrid;
+import latentdigits.model.ModelFiles;
+import latentdigits.model.VaeModel;
+import latentdigits.util.RunDirectory;
+import latentdigits.util.UserError;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.UUID;
+
+/** Draws z ~ N(0, I), decodes it and writes the images as an IDX ubyte file (N x 28 x 28), optionally as a PNG sheet. */
+public final class SampleJob {
+    static final Options OPTIONS = new Options("sample",
+            "Decodes N draws of z ~ N(0, I) with a trained model into an IDX ubyte file (and a PNG sheet).")
+            .value("model", "FILE", "model.zip written by train-vae")
+            .value("n", "N", "how many images")
+            .value("out", "FILE", "IDX file to write (N x 28 x 28 unsigned bytes)")
+            .value("png", "FILE", "also draw the first (up to 100) samples as a PNG sheet")
+            .value("seed", "S", "seed of the latent draws")
+            .value("batch", "B", "images decoded per call")
+            .toggle("overwrite", "replace existing output files");
+
+    private SampleJob() {
+    }
+
+    public static void main(String[] args) {
+        JobMain.main(OPTIONS, args, a -> {
+            sample(a, new Configuration());
+            return 0;
+        });
+    }
+
+    public static byte[] sample(Options.Args a, Configuration conf) throws IOException {
+        String modelFile = a.require("model");
+        int n = a.integer("n", 1), batch = a.integer("batch", 1);
+        String out = a.require("out"), png = a.get("png");
+        boolean overwrite = a.flag("overwrite");
+        refuseExisting("--out", out, overwrite, conf);
+        if (png != null) refuseExisting("--png", png, overwrite, conf);
+        VaeModel vae = VaeModel.fromLoaded(ModelFiles.fromBytes(ModelFiles.readBytes(modelFile, conf), modelFile), modelFile);
+        Nd4j.getRandom().setSeed(a.longValue("seed", 0));
+        byte[] pixels = new byte[Math.multiplyExact(n, DigitSource.PIXELS)];
+        for (int from = 0; from < n; from += batch) {
+            int count = Math.min(batch, n - from);
+            INDArray z = Nd4j.randn(vae.graph().getConfiguration().getDataType(), count, vae.latent());
+            float[] probabilities = vae.decode(z).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+            for (int i = 0; i < probabilities.length; i++)
+                pixels[from * DigitSource.PIXELS + i] = (byte) Math.max(0, Math.min(255, Math.round(probabilities[i] * 255f)));
+        }
+        writeAtomically(out, conf, s -> IdxFiles.writeImages(s, n, DigitSource.SIDE, DigitSource.SIDE, pixels));
+        if (png != null) {
+            int shown = Math.min(n, 100);
+            float[][] images = new float[shown][DigitSource.PIXELS];
+            for (int i = 0; i < shown; i++)
+                for (int j = 0; j < DigitSource.PIXELS; j++) images[i][j] = (pixels[i * DigitSource.PIXELS + j] & 0xFF) / 255f;
+            byte[] bytes = RunDirectory.png(ImageGrid.framed(ImageGrid.tiles(images, 10, 2, 2),
+                    shown + " samples of " + vae.spec().architecture().name().toUpperCase() + " VAE, z ~ N(0, I)", null, null, null, null, 10, (shown + 9) / 10, null));
+            writeAtomically(png, conf, s -> s.write(bytes));
+        }
+        System.out.println("sample: wrote " + n + " images to " + out + (png != null ? " and " + png : ""));
+        return pixels;
+    }
+
+    interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    static void refuseExisting(String flag, String file, boolean overwrite, Configuration conf) throws IOException {
+        Path p = new Path(file);
+        if (!overwrite && HadoopFs.of(p, conf).exists(p))
+            throw new UserError(flag + " " + file + ": already exists; choose another file or pass --overwrite");
+    }
+
+    /** Writes next to the target under a hidden name and renames, so readers never see a half-written file. */
+    static void writeAtomically(String file, Configuration conf, Writer writer) throws IOException {
+        Path target = new Path(file);
+        FileSystem fs = HadoopFs.of(target, conf);
+        Path parent = target.getParent() == null ? new Path(".") : target.getParent();
+        fs.mkdirs(parent);
+        Path tmp = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
+        try {
+            try (OutputStream out = fs.create(tmp, true)) {
+                writer.write(out);
+            }
+            fs.delete(target, false);
+            if (!fs.rename(tmp, target)) throw new IOException("cannot rename " + tmp + " to " + target);
+        } finally {
+            fs.delete(tmp, false);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package latentdigits.model;
+
+import latentdigits.data.DigitSource;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.nd4j.linalg.activations.Activation;
+
+/** The study's MLP VAE (section 2): encoder 784 -> 50 -> 50 -> 4, decoder 2 -> 50 -> 50 -> 784, ReLU between. */
+public class MlpVae implements VaeArchitecture {
+    static final int HIDDEN = 50;
+
+    @Override
+    public String name() {
+        return "mlp";
+    }
+
+    @Override
+    public InputType imageInputType() {
+        return InputType.feedForward(DigitSource.PIXELS);
+    }
+
+    @Override
+    public void addEncoder(GraphBuilder graph, String input, int latent) {
+        graph.addLayer("enc1", dense(HIDDEN, Activation.RELU), input)
+                .addLayer("enc2", dense(HIDDEN, Activation.RELU), "enc1")
+                .addLayer(MOMENTS, dense(2 * latent, Activation.IDENTITY), "enc2");
+    }
+
+    @Override
+    public void addDecoder(GraphBuilder graph, String z, int latent) {
+        graph.addLayer("dec1", dense(HIDDEN, Activation.RELU), z)
+                .addLayer("dec2", dense(HIDDEN, Activation.RELU), "dec1")
+                .addLayer(LOGITS, dense(DigitSource.PIXELS, Activation.IDENTITY), "dec2");
+    }
+
+    private static DenseLayer dense(int units, Activation activation) {
+        return new DenseLayer.Builder().nOut(units).activation(activation).build();
+    }
+}

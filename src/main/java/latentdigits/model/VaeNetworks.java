@@ -1,0 +1,103 @@
+package latentdigits.model;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Builds a VAE as an ordinary ComputationGraph whose fit() minimises the negative ELBO:
+ * <pre>
+ *   image -> [encoder] -> moments -> GaussianSampleVertex -> z -> [decoder] -> logits -> reconstruction (sigmoid, XENT vs image)
+ *                            \-> kl (identity, KL to N(0, I))
+ * </pre>
+ * DL4J sums the two outputs' scores, each averaged over the minibatch: exactly XENT + KL per image, as in the study.
+ * The encoder-only and decoder-only graphs use the same layer names so parameters copy across by name.
+ */
+public final class VaeNetworks {
+    public static final String IMAGE = "image";
+    public static final String Z = "z";
+    public static final String RECONSTRUCTION = "reconstruction";
+    public static final String KL = "kl";
+
+    private VaeNetworks() {
+    }
+
+    public record Spec(VaeArchitecture architecture, int latent, double learningRate, long seed, DataType dataType) {
+        public Spec {
+            if (latent < 1) throw new IllegalArgumentException("--latent: expected at least 1, found " + latent);
+            if (!(learningRate > 0)) throw new IllegalArgumentException("--learning-rate: expected > 0, found " + learningRate);
+        }
+    }
+
+    public static ComputationGraph full(Spec spec) {
+        GraphBuilder g = base(spec).addInputs(IMAGE);
+        spec.architecture().addEncoder(g, IMAGE, spec.latent());
+        g.addVertex(Z, new GaussianSampleVertex(), VaeArchitecture.MOMENTS);
+        spec.architecture().addDecoder(g, Z, spec.latent());
+        g.addLayer(RECONSTRUCTION, reconstructionLoss(), VaeArchitecture.LOGITS)
+                .addLayer(KL, klLoss(), VaeArchitecture.MOMENTS)
+                .setOutputs(RECONSTRUCTION, KL)
+                .setInputTypes(spec.architecture().imageInputType());
+        return init(g.build());
+    }
+
+    /** image -> moments ([B, 2 * latent]): what the encode job runs. */
+    public static ComputationGraph encoderOnly(Spec spec) {
+        GraphBuilder g = base(spec).addInputs(IMAGE);
+        spec.architecture().addEncoder(g, IMAGE, spec.latent());
+        g.addLayer(KL, klLoss(), VaeArchitecture.MOMENTS)
+                .setOutputs(KL)
+                .setInputTypes(spec.architecture().imageInputType());
+        return init(g.build());
+    }
+
+    /** z -> pixel probabilities ([B, 784]): samples, grids and interpolations. */
+    public static ComputationGraph decoderOnly(Spec spec) {
+        GraphBuilder g = base(spec).addInputs(Z);
+        spec.architecture().addDecoder(g, Z, spec.latent());
+        g.addLayer(RECONSTRUCTION, reconstructionLoss(), VaeArchitecture.LOGITS)
+                .setOutputs(RECONSTRUCTION)
+                .setInputTypes(InputType.feedForward(spec.latent()));
+        return init(g.build());
+    }
+
+    /** Copies every parameter (batch-norm statistics included) of the layers {@code to} shares with {@code from}. */
+    public static ComputationGraph copyParameters(ComputationGraph from, ComputationGraph to) {
+        for (org.deeplearning4j.nn.api.Layer layer : to.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            if (layer.numParams() > 0) layer.setParams(from.getLayer(name).params().dup());
+        }
+        return to;
+    }
+
+    private static GraphBuilder base(Spec spec) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(spec.seed())
+                .dataType(spec.dataType())
+                .updater(new Adam(spec.learningRate()))
+                .weightInit(WeightInit.XAVIER)
+                .graphBuilder();
+    }
+
+    private static LossLayer reconstructionLoss() {
+        return new LossLayer.Builder(LossFunctions.LossFunction.XENT).activation(Activation.SIGMOID).build();
+    }
+
+    private static LossLayer klLoss() {
+        return new LossLayer.Builder(new KlToStandardNormalLoss()).activation(Activation.IDENTITY).build();
+    }
+
+    private static ComputationGraph init(ComputationGraphConfiguration conf) {
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        return graph;
+    }
+}

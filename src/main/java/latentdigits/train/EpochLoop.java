@@ -1,0 +1,67 @@
+package latentdigits.train;
+
+import latentdigits.util.Json;
+import latentdigits.util.RunDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one training loop: fit an epoch, measure, log a progress line with an ETA, append metrics.jsonl, draw the
+ * epoch's figures and checkpoint model.zip. Every model trains through it, so every run directory looks alike.
+ */
+public final class EpochLoop {
+    private static final Logger LOG = LoggerFactory.getLogger("latentdigits.train");
+
+    private EpochLoop() {
+    }
+
+    /** Returns the metrics rows as written to metrics.jsonl. */
+    public static List<Map<String, Object>> run(EpochTrainer trainer, int epochs, RunDirectory run) throws IOException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        double wallSeconds = 0;
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            long start = System.nanoTime();
+            long images = trainer.fitEpoch(epoch);
+            double fitSeconds = (System.nanoTime() - start) / 1e9;
+            long evalStart = System.nanoTime();
+            Map<String, Double> metrics = trainer.evaluate();
+            double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
+            for (Map.Entry<String, Double> m : metrics.entrySet()) {
+                if (!Double.isFinite(m.getValue()))
+                    throw new TrainingDivergedException("epoch " + epoch + ": " + m.getKey() + " is " + m.getValue()
+                            + "; stopped, last good model is the checkpoint of epoch " + (epoch - 1));
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("epoch", epoch);
+            row.putAll(metrics);
+            row.put("seconds", round(fitSeconds, 3));
+            row.put("images_per_s", round(images / fitSeconds, 1));
+            row.put("eval_seconds", round(evalSeconds, 3));
+            run.appendMetrics(Json.line(row));
+            rows.add(row);
+            trainer.writeEpochFigures(run, epoch);
+            run.writeBytes("model.zip", trainer.modelBytes());
+            wallSeconds += (System.nanoTime() - start) / 1e9;
+            double eta = wallSeconds / epoch * (epochs - epoch);
+            LOG.info(String.format("epoch %d/%d  %s | %.1f s, %,.0f img/s | ETA %s",
+                    epoch, epochs, trainer.describe(metrics), fitSeconds, images / fitSeconds, duration(eta)));
+        }
+        return rows;
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+
+    public static double round(double value, int digits) {
+        double scale = Math.pow(10, digits);
+        return Math.round(value * scale) / scale;
+    }
+}

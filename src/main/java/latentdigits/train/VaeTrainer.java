@@ -1,0 +1,125 @@
+package latentdigits.train;
+
+import latentdigits.data.DigitBlock;
+import latentdigits.figures.VaeFigures;
+import latentdigits.model.VaeModel;
+import latentdigits.util.RunDirectory;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.spark.api.RDDTrainingApproach;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import org.apache.spark.storage.StorageLevel;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Trains any VAE architecture, one epoch at a time, either on Spark with DL4J's stock ParameterAveragingTrainingMaster
+ * (each worker fits {@code averagingFrequency} minibatches, then parameters and Adam state are averaged) or, as the
+ * reference, with plain fit() in this JVM on exactly the same minibatches.
+ */
+public final class VaeTrainer implements EpochTrainer {
+    public enum Engine {SPARK, JVM}
+
+    public record Settings(Engine engine, int batch, int averagingFrequency, long seed, int evalLimit, int evalBatch) {
+    }
+
+    private final VaeModel model;
+    private final TrainingShards shards;
+    private final Settings settings;
+    private final SparkComputationGraph sparkGraph;
+    private final DigitBlock trainSample;
+    private final DigitBlock localTrain;
+    private final INDArray fixedZ;
+    private final Map<String, Object> provenance;
+    private final String title;
+
+    public VaeTrainer(JavaSparkContext jsc, VaeModel model, TrainingShards shards, Settings settings,
+                      Map<String, Object> provenance, String title) {
+        this.model = model;
+        this.shards = shards;
+        this.settings = settings;
+        this.provenance = provenance;
+        this.title = title;
+        this.trainSample = shards.trainSample(settings.evalLimit());
+        Nd4j.getRandom().setSeed(settings.seed());
+        this.fixedZ = Nd4j.randn(model.graph().getConfiguration().getDataType(), 64, model.latent());
+        if (settings.engine() == Engine.SPARK) {
+            ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(shards.partitions(), settings.batch())
+                    .batchSizePerWorker(settings.batch())
+                    .averagingFrequency(settings.averagingFrequency())
+                    .workerPrefetchNumBatches(0)
+                    .saveUpdater(true) // Adam's moments are averaged along with the parameters
+                    .rddTrainingApproach(RDDTrainingApproach.Direct)
+                    .storageLevel(StorageLevel.MEMORY_ONLY()) // minibatches built on the executors stay as objects: no re-serialisation per round
+                    .repartionData(Repartition.Never) // partitions are already balanced by TrainingShards
+                    .collectTrainingStats(false)
+                    .rngSeed(settings.seed())
+                    .build();
+            this.sparkGraph = new SparkComputationGraph(jsc, model.graph(), master);
+            this.localTrain = null;
+        } else {
+            this.sparkGraph = null;
+            this.localTrain = shards.trainSample(Integer.MAX_VALUE);
+        }
+    }
+
+    @Override
+    public long fitEpoch(int epoch) {
+        int latent = model.latent();
+        if (sparkGraph != null) {
+            JavaRDD<MultiDataSet> batches = shards.epochBatches(epoch, settings.seed(), settings.batch(),
+                    (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
+            sparkGraph.fitMultiDataSet(batches);
+            batches.unpersist(false); // the master persists what it is given and never releases it
+            if (sparkGraph.getNetwork() != model.graph()) model.graph().setParams(sparkGraph.getNetwork().params());
+        } else {
+            int[] order = TrainingShards.shuffled(localTrain.size(), new Random(settings.seed() * 31 + epoch));
+            DigitBlock shuffled = localTrain.select(order);
+            for (int from = 0; from < shuffled.size(); from += settings.batch())
+                model.graph().fit(VaeModel.trainingBatch(shuffled, from, Math.min(shuffled.size(), from + settings.batch()), latent));
+        }
+        return shards.trainCount();
+    }
+
+    @Override
+    public Map<String, Double> evaluate() {
+        VaeModel.LossSums train = model.lossSums(trainSample, settings.evalBatch());
+        VaeModel.LossSums val = model.lossSums(shards.validation(), settings.evalBatch());
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("train_xent", EpochLoop.round(train.meanXent(), 4));
+        m.put("train_kl", EpochLoop.round(train.meanKl(), 4));
+        m.put("val_xent", EpochLoop.round(val.meanXent(), 4));
+        m.put("val_kl", EpochLoop.round(val.meanKl(), 4));
+        return m;
+    }
+
+    @Override
+    public String describe(Map<String, Double> m) {
+        return String.format("train xent %.2f kl %.2f | val xent %.2f kl %.2f (nelbo %.2f)",
+                m.get("train_xent"), m.get("train_kl"), m.get("val_xent"), m.get("val_kl"), m.get("val_xent") + m.get("val_kl"));
+    }
+
+    @Override
+    public void writeEpochFigures(RunDirectory run, int epoch) throws IOException {
+        run.writePng(String.format("figures/samples-epoch-%03d.png", epoch),
+                VaeFigures.samples(model, fixedZ, title + ", epoch " + epoch + ": 64 fixed z ~ N(0, I)"));
+    }
+
+    @Override
+    public byte[] modelBytes() throws IOException {
+        return model.toBytes(provenance);
+    }
+
+    public static List<String> metricNames() {
+        return VaeModel.metricNames();
+    }
+}
