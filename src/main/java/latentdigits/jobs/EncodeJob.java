@@ -123,7 +123,7 @@ public final class EncodeJob {
             summary.put("encode_images_per_s", EpochLoop.round(n / encodeSeconds, 1));
             summary.put("seconds", EpochLoop.round(seconds, 3));
             summary.put("partitions", partitions);
-            summary.put("provenance", Provenance.of(spark, partitions, 0,
+            summary.put("provenance", Provenance.of(spark, partitions, null,
                     List.of(source.images(), source.labels()), conf, commandLine));
             run.writeText("summary.json", Json.pretty(summary));
             rows.unpersist(false);

@@ -41,6 +41,7 @@ public final class TrainVaeJob {
             .value("batch", "B", "minibatch size (per worker)")
             .value("learning-rate", "LR", "Adam learning rate")
             .value("averaging-frequency", "F", "minibatches each worker fits between two parameter averagings")
+            .value("outer-learning-rate", "ETA", "scale of each averaging round's change on the driver: 1 = DL4J's plain average, 0 = the number of workers (the sum of their updates)")
             .value("engine", "spark|jvm", "spark: ParameterAveragingTrainingMaster; jvm: plain fit() in the driver, the single-JVM reference")
             .value("master", "URL", "Spark master when not run by spark-submit (default local[*])")
             .value("partitions", "P", "training shards; 0 = one per executor core")
@@ -73,7 +74,7 @@ public final class TrainVaeJob {
                 a.integer("latent", 1), a.number("learning-rate"), a.longValue("seed", 0), DataType.FLOAT);
         int epochs = a.integer("epochs", 1);
         VaeTrainer.Settings settings = new VaeTrainer.Settings(engine(a.require("engine")), a.integer("batch", 1),
-                a.integer("averaging-frequency", 1), spec.seed(), a.integer("eval-limit", 1), a.integer("eval-batch", 1));
+                a.integer("averaging-frequency", 1), outerLearningRate(a), spec.seed(), a.integer("eval-limit", 1), a.integer("eval-batch", 1));
         JavaSparkContext jsc = SparkRuntime.context(spark);
         Configuration conf = jsc.hadoopConfiguration();
         String data = a.require("data");
@@ -102,6 +103,12 @@ public final class TrainVaeJob {
             System.out.println("train-vae: wrote " + run.finalPath() + " (model.zip, metrics.jsonl, config.json, figures/)");
             return rows;
         }
+    }
+
+    static double outerLearningRate(Options.Args a) {
+        double eta = a.number("outer-learning-rate");
+        if (eta < 0) throw new UserError("--outer-learning-rate: expected 0 (= number of workers) or a positive number, found " + eta);
+        return eta;
     }
 
     static VaeTrainer.Engine engine(String value) {

@@ -22,6 +22,9 @@ public final class VaeModel {
     public static final String KIND = "vae";
     private final VaeNetworks.Spec spec;
     private final ComputationGraph graph;
+    // Built once: initialising a graph reseeds ND4J's random generator, which would repeat the sampling noise
+    private ComputationGraph encoderSnapshot;
+    private ComputationGraph decoderSnapshot;
 
     public VaeModel(VaeNetworks.Spec spec, ComputationGraph graph) {
         this.spec = spec;
@@ -56,14 +59,16 @@ public final class VaeModel {
         return Nd4j.create(block.scaledPixels(from, to, 0f, 1f), new long[]{to - from, DigitSource.PIXELS}, 'c');
     }
 
-    /** A snapshot of the encoder with the current parameters; reuse it across batches. */
-    public ComputationGraph encoder() {
-        return VaeNetworks.copyParameters(graph, VaeNetworks.encoderOnly(spec));
+    /** The encoder-only network with the current parameters (copied on each call; reuse it across batches). */
+    public synchronized ComputationGraph encoder() {
+        if (encoderSnapshot == null) encoderSnapshot = VaeNetworks.encoderOnly(spec);
+        return VaeNetworks.copyParameters(graph, encoderSnapshot);
     }
 
-    /** A snapshot of the decoder with the current parameters. */
-    public ComputationGraph decoder() {
-        return VaeNetworks.copyParameters(graph, VaeNetworks.decoderOnly(spec));
+    /** The decoder-only network with the current parameters (copied on each call). */
+    public synchronized ComputationGraph decoder() {
+        if (decoderSnapshot == null) decoderSnapshot = VaeNetworks.decoderOnly(spec);
+        return VaeNetworks.copyParameters(graph, decoderSnapshot);
     }
 
     /** Pixel probabilities [N, 784] for latent vectors [N, latent]. */

@@ -33,9 +33,12 @@ public final class EpochLoop {
             Map<String, Double> metrics = trainer.evaluate();
             double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
             for (Map.Entry<String, Double> m : metrics.entrySet()) {
-                if (!Double.isFinite(m.getValue()))
+                if (!Double.isFinite(m.getValue())) {
+                    String kept = run.keepAsFailed("diverged");
                     throw new TrainingDivergedException("epoch " + epoch + ": " + m.getKey() + " is " + m.getValue()
-                            + "; stopped, last good model is the checkpoint of epoch " + (epoch - 1));
+                            + "; training stopped. " + (epoch > 1 ? "The last good model (epoch " + (epoch - 1) + ") and its metrics are in " + kept
+                            : "Nothing was trained successfully; see " + kept));
+                }
             }
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("epoch", epoch);

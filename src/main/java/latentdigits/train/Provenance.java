@@ -22,7 +22,7 @@ public final class Provenance {
     private Provenance() {
     }
 
-    public static Map<String, Object> of(SparkSession spark, int partitions, long seed, List<IdxHeader> dataFiles,
+    public static Map<String, Object> of(SparkSession spark, int partitions, Long seed, List<IdxHeader> dataFiles,
                                          Configuration conf, String[] args) throws IOException {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("git_commit", gitCommit());
@@ -42,7 +42,7 @@ public final class Provenance {
         p.put("spark_master", spark.sparkContext().master());
         p.put("spark_default_parallelism", spark.sparkContext().defaultParallelism());
         p.put("partitions", partitions);
-        p.put("seed", seed);
+        if (seed != null) p.put("seed", seed);
         p.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
         return p;
     }

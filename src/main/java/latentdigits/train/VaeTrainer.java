@@ -29,7 +29,15 @@ import java.util.Random;
 public final class VaeTrainer implements EpochTrainer {
     public enum Engine {SPARK, JVM}
 
-    public record Settings(Engine engine, int batch, int averagingFrequency, long seed, int evalLimit, int evalBatch) {
+    /**
+     * @param outerLearningRate scales each averaging round's change on the driver ({@link OuterStepTrainingMaster});
+     *                          0 means "the number of workers", i.e. apply the sum of the workers' updates
+     */
+    public record Settings(Engine engine, int batch, int averagingFrequency, double outerLearningRate, long seed,
+                           int evalLimit, int evalBatch) {
+        public double effectiveOuterLearningRate(int workers) {
+            return outerLearningRate == 0 ? workers : outerLearningRate;
+        }
     }
 
     private final VaeModel model;
@@ -53,7 +61,7 @@ public final class VaeTrainer implements EpochTrainer {
         Nd4j.getRandom().setSeed(settings.seed());
         this.fixedZ = Nd4j.randn(model.graph().getConfiguration().getDataType(), 64, model.latent());
         if (settings.engine() == Engine.SPARK) {
-            ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(shards.partitions(), settings.batch())
+            ParameterAveragingTrainingMaster.Builder master = new ParameterAveragingTrainingMaster.Builder(shards.partitions(), settings.batch())
                     .batchSizePerWorker(settings.batch())
                     .averagingFrequency(settings.averagingFrequency())
                     .workerPrefetchNumBatches(0)
@@ -62,9 +70,9 @@ public final class VaeTrainer implements EpochTrainer {
                     .storageLevel(StorageLevel.MEMORY_ONLY()) // minibatches built on the executors stay as objects: no re-serialisation per round
                     .repartionData(Repartition.Never) // partitions are already balanced by TrainingShards
                     .collectTrainingStats(false)
-                    .rngSeed(settings.seed())
-                    .build();
-            this.sparkGraph = new SparkComputationGraph(jsc, model.graph(), master);
+                    .rngSeed(settings.seed());
+            this.sparkGraph = new SparkComputationGraph(jsc, model.graph(),
+                    new OuterStepTrainingMaster(master, settings.effectiveOuterLearningRate(shards.partitions())));
             this.localTrain = null;
         } else {
             this.sparkGraph = null;

@@ -111,6 +111,18 @@ public final class RunDirectory implements AutoCloseable {
         committed = true;
     }
 
+    /**
+     * For a run that failed but produced something worth keeping (the last good checkpoint of a diverged training):
+     * renames the staging directory to {@code <out>.<suffix>} (never to {@code <out>} itself) and returns that path.
+     */
+    public String keepAsFailed(String suffix) throws IOException {
+        Path kept = new Path(target.getParent(), target.getName() + "." + suffix);
+        fs.delete(kept, true);
+        if (!fs.rename(staging, kept)) throw new IOException("cannot rename " + staging + " to " + kept);
+        committed = true;
+        return kept.toString();
+    }
+
     /** Without a commit, the staging directory is removed: a failed job leaves no partial output. */
     @Override
     public void close() throws IOException {
