@@ -30,7 +30,7 @@ public final class VaeTrainer implements EpochTrainer {
     public enum Engine {SPARK, JVM}
 
     /**
-     * @param outerLearningRate scales each averaging round's change on the driver ({@link OuterStepTrainingMaster});
+     * @param outerLearningRate scales each averaging round's change on the driver ({@link AveragingTrainingMaster});
      *                          0 means "the number of workers", i.e. apply the sum of the workers' updates
      */
     public record Settings(Engine engine, int batch, int averagingFrequency, double outerLearningRate, long seed,
@@ -72,7 +72,7 @@ public final class VaeTrainer implements EpochTrainer {
                     .collectTrainingStats(false)
                     .rngSeed(settings.seed());
             this.sparkGraph = new SparkComputationGraph(jsc, model.graph(),
-                    new OuterStepTrainingMaster(master, settings.effectiveOuterLearningRate(shards.partitions())));
+                    new AveragingTrainingMaster(master, settings.effectiveOuterLearningRate(shards.partitions())));
             this.localTrain = null;
         } else {
             this.sparkGraph = null;

@@ -77,7 +77,8 @@ class VaeGradientCheckTest {
 
     private static ComputationGraph checkable(VaeArchitecture arch, int latent) {
         // GradientCheckUtil needs the NoOp updater; otherwise the same graph VaeNetworks builds
-        GraphBuilder g = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE).updater(new NoOp())
+        // biases start at 0.1, not 0: a ReLU unit fed only zeros would sit exactly on its kink, where finite differences are wrong
+        GraphBuilder g = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.DOUBLE).updater(new NoOp()).biasInit(0.1)
                 .weightInit(WeightInit.XAVIER).graphBuilder().addInputs(VaeNetworks.IMAGE);
         arch.addEncoder(g, VaeNetworks.IMAGE, latent);
         g.addVertex(VaeNetworks.Z, new GaussianSampleVertex(), VaeArchitecture.MOMENTS);
