@@ -33,18 +33,32 @@ public final class LatentEncoder {
             if (end > first) ranges.add(new long[]{first, end - first});
         }
         return jsc.parallelize(ranges, ranges.size()).mapPartitions(it -> {
-            VaeModel vae = VaeModel.fromLoaded(ModelFiles.fromBytes(model.value(), "broadcast model"), "broadcast model");
-            ComputationGraph encoder = vae.encoder();
+            Loaded loaded = loaded(model);
             List<LatentRow> out = new ArrayList<>();
             while (it.hasNext()) {
                 long[] range = it.next();
                 for (long first = range[0]; first < range[0] + range[1]; first += batch) {
                     int count = (int) Math.min(batch, range[0] + range[1] - first);
-                    encodeBlock(vae, encoder, source.read(first, count, hadoop.get()), withLoss, out);
+                    encodeBlock(loaded.vae, loaded.encoder, source.read(first, count, hadoop.get()), withLoss, out);
                 }
             }
             return out.iterator();
         });
+    }
+
+    private record Loaded(long broadcastId, VaeModel vae, ComputationGraph encoder) {
+    }
+
+    /** One loaded model per executor thread and broadcast: a network is not thread-safe, and loading one costs ~0.1 s. */
+    private static final ThreadLocal<Loaded> LOADED = new ThreadLocal<>();
+
+    private static Loaded loaded(Broadcast<byte[]> model) throws java.io.IOException {
+        Loaded cached = LOADED.get();
+        if (cached != null && cached.broadcastId() == model.id()) return cached;
+        VaeModel vae = VaeModel.fromLoaded(ModelFiles.fromBytes(model.value(), "broadcast model"), "broadcast model");
+        Loaded fresh = new Loaded(model.id(), vae, vae.encoder());
+        LOADED.set(fresh);
+        return fresh;
     }
 
     /** Single-JVM encoding of one block: what each partition does, and what tests compare Spark's output with. */
@@ -67,7 +81,8 @@ public final class LatentEncoder {
     }
 
     static float[][] toRows(INDArray m) {
-        float[] flat = m.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+        float[] flat = new float[(int) m.length()];
+        m.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asNioFloat().get(flat); // bulk copy
         int rows = (int) m.size(0), cols = (int) m.size(1);
         float[][] out = new float[rows][cols];
         for (int r = 0; r < rows; r++) System.arraycopy(flat, r * cols, out[r], 0, cols);

@@ -57,7 +57,7 @@ public final class SampleJob {
             for (int i = 0; i < probabilities.length; i++)
                 pixels[from * DigitSource.PIXELS + i] = (byte) Math.max(0, Math.min(255, Math.round(probabilities[i] * 255f)));
         }
-        writeAtomically(out, conf, s -> IdxFiles.writeImages(s, n, DigitSource.SIDE, DigitSource.SIDE, pixels));
+        HadoopFs.writeAtomically(out, conf, s -> IdxFiles.writeImages(s, n, DigitSource.SIDE, DigitSource.SIDE, pixels));
         if (png != null) {
             int shown = Math.min(n, 100);
             float[][] images = new float[shown][DigitSource.PIXELS];
@@ -65,14 +65,10 @@ public final class SampleJob {
                 for (int j = 0; j < DigitSource.PIXELS; j++) images[i][j] = (pixels[i * DigitSource.PIXELS + j] & 0xFF) / 255f;
             byte[] bytes = RunDirectory.png(ImageGrid.framed(ImageGrid.tiles(images, 10, 2, 2),
                     shown + " samples of " + vae.spec().architecture().name().toUpperCase() + " VAE, z ~ N(0, I)", null, null, null, null, 10, (shown + 9) / 10, null));
-            writeAtomically(png, conf, s -> s.write(bytes));
+            HadoopFs.writeAtomically(png, conf, s -> s.write(bytes));
         }
         System.out.println("sample: wrote " + n + " images to " + out + (png != null ? " and " + png : ""));
         return pixels;
-    }
-
-    interface Writer {
-        void write(OutputStream out) throws IOException;
     }
 
     static void refuseExisting(String flag, String file, boolean overwrite, Configuration conf) throws IOException {
@@ -81,21 +77,4 @@ public final class SampleJob {
             throw new UserError(flag + " " + file + ": already exists; choose another file or pass --overwrite");
     }
 
-    /** Writes next to the target under a hidden name and renames, so readers never see a half-written file. */
-    static void writeAtomically(String file, Configuration conf, Writer writer) throws IOException {
-        Path target = new Path(file);
-        FileSystem fs = HadoopFs.of(target, conf);
-        Path parent = target.getParent() == null ? new Path(".") : target.getParent();
-        fs.mkdirs(parent);
-        Path tmp = new Path(parent, "." + target.getName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
-        try {
-            try (OutputStream out = fs.create(tmp, true)) {
-                writer.write(out);
-            }
-            fs.delete(target, false);
-            if (!fs.rename(tmp, target)) throw new IOException("cannot rename " + tmp + " to " + target);
-        } finally {
-            fs.delete(tmp, false);
-        }
-    }
 }

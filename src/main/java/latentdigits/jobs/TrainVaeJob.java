@@ -57,6 +57,11 @@ public final class TrainVaeJob {
     private TrainVaeJob() {
     }
 
+    /** train-vae's flags and conf defaults, for callers that train the same way (the benchmark). */
+    public static Options options() {
+        return OPTIONS;
+    }
+
     public static void main(String[] args) {
         JobMain.main(OPTIONS, args, a -> {
             SparkSession spark = SparkRuntime.session("train-vae", a.get("master"));

@@ -11,7 +11,7 @@ import java.io.Serializable;
  * encoder-only / decoder-only sub-networks are matched to the full graph by name.
  */
 public interface VaeArchitecture extends Serializable {
-    /** The encoder's last layer: 2 * latent outputs, identity activation, read as (mu, log sigma^2). */
+    /** The encoder's last vertex: [B, 2 * latent], identity activation, read as (mu, log sigma^2). */
     String MOMENTS = "moments";
     /** The decoder's last layer: 784 values per image (any shape), pre-sigmoid Bernoulli logits. */
     String LOGITS = "logits";
@@ -21,7 +21,7 @@ public interface VaeArchitecture extends Serializable {
     /** How the flat [B, 784] image rows enter the encoder. */
     InputType imageInputType();
 
-    /** Adds the encoder from vertex {@code input} to a layer named {@link #MOMENTS}. */
+    /** Adds the encoder from vertex {@code input} to a vertex named {@link #MOMENTS}. */
     void addEncoder(GraphBuilder graph, String input, int latent);
 
     /** Adds the decoder from vertex {@code z} ([B, latent]) to a layer named {@link #LOGITS}. */
@@ -30,7 +30,8 @@ public interface VaeArchitecture extends Serializable {
     static VaeArchitecture named(String name, String flag) {
         return switch (name) {
             case "mlp" -> new MlpVae();
-            default -> throw new IllegalArgumentException(flag + ": expected mlp, found '" + name + "'");
+            case "cnn" -> new CnnVae();
+            default -> throw new IllegalArgumentException(flag + ": expected mlp or cnn, found '" + name + "'");
         };
     }
 }

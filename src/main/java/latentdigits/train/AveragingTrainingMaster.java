@@ -21,6 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.ObjectStreamException;
 import java.io.Serializable;
+import java.util.Map;
 
 /**
  * DL4J's ParameterAveragingTrainingMaster, corrected and made cheaper per averaging round. The workers, their training
@@ -30,44 +31,79 @@ import java.io.Serializable;
  * <li><b>Adam's step counter survives the round trip.</b> The stock worker builds its network each round from
  * {@code ComputationGraphConfiguration.clone()}, which drops {@code iterationCount}: every worker restarted Adam's bias
  * correction at step 0 after every averaging, shrinking its steps to 0.17-0.32 of their size for the whole run.
- * {@link StepCounterHook} restores the driver's count before a worker's first minibatch.</li>
+ * {@link ReusingWorker} sets the driver's count on the worker's network.</li>
  * <li><b>An outer learning rate.</b> After averaging, the round's change is scaled:
  * {@code new = old + eta * (mean(worker params) - old)}. eta = 1 is DL4J's plain average, which divides every update
  * by the number of workers; eta = number of workers applies the sum of their updates, to first order what one worker
  * would apply fitting the same minibatches in sequence (federated averaging's "server learning rate").</li>
  * <li><b>Parameters travel as float arrays.</b> ND4J serialises an INDArray one element at a time through a
  * DataOutputStream (and boxes every float when reading it back); that was most of the cost of a round. The broadcast
- * ({@link CompactBroadcastTuple}) and the workers' results ({@link FlatSum}) are shipped as plain float[] instead.</li>
+ * ({@link CompactBroadcastTuple}) and the workers' results ({@link FlatSum}) are shipped as plain float[] instead,
+ * and each executor thread keeps its network between rounds ({@link ReusingWorker}) instead of building a new one.</li>
  * </ol>
  */
 public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
     private final double outerLearningRate;
-    private final StepCounterHook stepCounter = new StepCounterHook();
+    /** Identifies this training run's networks in the executors' caches. */
+    private final String runId = java.util.UUID.randomUUID().toString();
+    /** The network's configuration, broadcast once per run: each round then ships only parameters and Adam state. */
+    private transient Broadcast<ComputationGraphConfiguration> configuration;
 
     public AveragingTrainingMaster(Builder builder, double outerLearningRate) {
         super(builder);
         if (!(outerLearningRate > 0))
             throw new IllegalArgumentException("--outer-learning-rate: expected > 0, found " + outerLearningRate);
         this.outerLearningRate = outerLearningRate;
-        addHook(stepCounter);
     }
 
     public double outerLearningRate() {
         return outerLearningRate;
     }
 
+    /** Adds the nanoseconds workers spend inside fit() to {@code nanos} (for the benchmark's overhead figures). */
+    public void timeWorkersInto(org.apache.spark.util.LongAccumulator nanos) {
+        addHook(new FitTimer(nanos));
+    }
+
+    static final class FitTimer implements TrainingHook {
+        private final org.apache.spark.util.LongAccumulator nanos;
+        private transient long started;
+
+        FitTimer(org.apache.spark.util.LongAccumulator nanos) {
+            this.nanos = nanos;
+        }
+
+        @Override
+        public void preUpdate(MultiDataSet minibatch, Model model) {
+            started = System.nanoTime();
+        }
+
+        @Override
+        public void postUpdate(MultiDataSet minibatch, Model model) {
+            nanos.add(System.nanoTime() - started);
+        }
+
+        @Override
+        public void preUpdate(DataSet minibatch, Model model) {
+            started = System.nanoTime();
+        }
+
+        @Override
+        public void postUpdate(DataSet minibatch, Model model) {
+            nanos.add(System.nanoTime() - started);
+        }
+    }
+
     @Override
     public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {
         ComputationGraph net = graph.getNetwork();
-        // the worker (with this hook) is serialised when the round's Spark job starts, right after this call
-        stepCounter.iteration = net.getConfiguration().getIterationCount();
-        stepCounter.epoch = net.getConfiguration().getEpochCount();
+        if (configuration == null) configuration = graph.getSparkContext().broadcast(net.getConfiguration().clone());
         Broadcast<NetBroadcastTuple> broadcast = graph.getSparkContext().broadcast(
-                new CompactBroadcastTuple(net.getConfiguration(), net.params(), net.getUpdater().getStateViewArray()));
-        WorkerConfiguration configuration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
+                new CompactBroadcastTuple(net.params(), net.getUpdater().getStateViewArray()));
+        WorkerConfiguration workerConfiguration = new WorkerConfiguration(true, rddDataSetNumExamples, batchSizePerWorker,
                 averagingFrequency, prefetchNumBatches, collectTrainingStats);
-        return new ParameterAveragingTrainingWorker(broadcast, saveUpdater, configuration, trainingHookList, listeners,
-                getRouterProvider());
+        return new ReusingWorker(broadcast, configuration, saveUpdater, workerConfiguration, trainingHookList, listeners,
+                getRouterProvider(), runId, net.getConfiguration().getIterationCount(), net.getConfiguration().getEpochCount());
     }
 
     @Override
@@ -91,20 +127,23 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         conf.setIterationCount(conf.getIterationCount() + averagingFrequency); // as the stock master does
     }
 
-    /** A NetBroadcastTuple that crosses the wire as float arrays and turns back into a plain one on arrival. */
+    /**
+     * A round's NetBroadcastTuple: parameters and Adam state only (the configuration travels once, separately),
+     * crossing the wire as bytes and turning back into a plain tuple on arrival.
+     */
     static final class CompactBroadcastTuple extends NetBroadcastTuple {
-        CompactBroadcastTuple(ComputationGraphConfiguration conf, INDArray parameters, INDArray updaterState) {
-            super(conf, parameters, updaterState);
+        CompactBroadcastTuple(INDArray parameters, INDArray updaterState) {
+            super((ComputationGraphConfiguration) null, parameters, updaterState);
         }
 
         private Object writeReplace() throws ObjectStreamException {
-            return new Wire(getGraphConfiguration(), FloatArrays.toBytes(floats(getParameters())),
+            return new Wire(FloatArrays.toBytes(floats(getParameters())),
                     getUpdaterState() == null ? null : FloatArrays.toBytes(floats(getUpdaterState())));
         }
 
-        private record Wire(ComputationGraphConfiguration conf, byte[] parameters, byte[] updaterState) implements Serializable {
+        private record Wire(byte[] parameters, byte[] updaterState) implements Serializable {
             private Object readResolve() throws ObjectStreamException {
-                return new NetBroadcastTuple(conf, row(FloatArrays.fromBytes(parameters)),
+                return new NetBroadcastTuple((ComputationGraphConfiguration) null, row(FloatArrays.fromBytes(parameters)),
                         updaterState == null ? null : row(FloatArrays.fromBytes(updaterState)));
             }
         }
@@ -146,6 +185,7 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
 
         static FlatSum of(ParameterAveragingTrainingResult result) {
             FlatSum s = new FlatSum();
+            if (result.getParameters() == null) return s; // a worker whose partition had no minibatch this round
             s.parameters = floats(result.getParameters());
             s.updaterState = floats(result.getUpdaterState());
             s.score = result.getScore();
@@ -187,35 +227,48 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         return row;
     }
 
-    /** Sets a freshly built worker network's iteration and epoch counts to the driver's before its first minibatch. */
-    static final class StepCounterHook implements TrainingHook {
-        int iteration;
-        int epoch;
-        private transient boolean applied;
+    /**
+     * The stock worker, except that each executor thread keeps one network per training run and only loads the
+     * round's parameters, Adam state and step counts into it (the stock worker builds and initialises a new network
+     * every round, and loses the step count on the way).
+     */
+    static final class ReusingWorker extends ParameterAveragingTrainingWorker {
+        private static final ThreadLocal<Map.Entry<String, ComputationGraph>> CACHE = new ThreadLocal<>();
+        private final Broadcast<NetBroadcastTuple> broadcast;
+        private final Broadcast<ComputationGraphConfiguration> configuration;
+        private final String runId;
+        private final int iteration;
+        private final int epoch;
 
-        @Override
-        public void preUpdate(MultiDataSet minibatch, Model model) {
-            apply(model);
+        ReusingWorker(Broadcast<NetBroadcastTuple> broadcast, Broadcast<ComputationGraphConfiguration> graphConfiguration,
+                      boolean saveUpdater, WorkerConfiguration configuration,
+                      java.util.Collection<TrainingHook> hooks, java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners,
+                      org.deeplearning4j.core.storage.StatsStorageRouterProvider routerProvider, String runId, int iteration, int epoch) {
+            super(broadcast, saveUpdater, configuration, hooks, listeners, routerProvider);
+            this.broadcast = broadcast;
+            this.configuration = graphConfiguration;
+            this.runId = runId;
+            this.iteration = iteration;
+            this.epoch = epoch;
         }
 
         @Override
-        public void preUpdate(DataSet minibatch, Model model) {
-            apply(model);
-        }
-
-        private void apply(Model model) {
-            if (applied || !(model instanceof ComputationGraph graph)) return;
-            graph.getConfiguration().setIterationCount(iteration);
-            graph.getConfiguration().setEpochCount(epoch);
-            applied = true;
-        }
-
-        @Override
-        public void postUpdate(DataSet minibatch, Model model) {
-        }
-
-        @Override
-        public void postUpdate(MultiDataSet minibatch, Model model) {
+        public ComputationGraph getInitialModelGraph() {
+            NetBroadcastTuple tuple = broadcast.getValue();
+            Map.Entry<String, ComputationGraph> cached = CACHE.get();
+            ComputationGraph net;
+            if (cached != null && cached.getKey().equals(runId)) {
+                net = cached.getValue();
+                net.setParams(tuple.getParameters());
+            } else { // first round on this thread: built as the stock worker does
+                net = new ComputationGraph(configuration.getValue().clone());
+                net.init(tuple.getParameters().dup(), false);
+                CACHE.set(Map.entry(runId, net));
+            }
+            if (tuple.getUpdaterState() != null) net.getUpdater().setStateViewArray(tuple.getUpdaterState());
+            net.getConfiguration().setIterationCount(iteration);
+            net.getConfiguration().setEpochCount(epoch);
+            return net;
         }
     }
 }

@@ -44,6 +44,7 @@ public final class VaeTrainer implements EpochTrainer {
     private final TrainingShards shards;
     private final Settings settings;
     private final SparkComputationGraph sparkGraph;
+    private final AveragingTrainingMaster master;
     private final DigitBlock trainSample;
     private final DigitBlock localTrain;
     private final INDArray fixedZ;
@@ -61,7 +62,7 @@ public final class VaeTrainer implements EpochTrainer {
         Nd4j.getRandom().setSeed(settings.seed());
         this.fixedZ = Nd4j.randn(model.graph().getConfiguration().getDataType(), 64, model.latent());
         if (settings.engine() == Engine.SPARK) {
-            ParameterAveragingTrainingMaster.Builder master = new ParameterAveragingTrainingMaster.Builder(shards.partitions(), settings.batch())
+            ParameterAveragingTrainingMaster.Builder builder = new ParameterAveragingTrainingMaster.Builder(shards.partitions(), settings.batch())
                     .batchSizePerWorker(settings.batch())
                     .averagingFrequency(settings.averagingFrequency())
                     .workerPrefetchNumBatches(0)
@@ -71,11 +72,12 @@ public final class VaeTrainer implements EpochTrainer {
                     .repartionData(Repartition.Never) // partitions are already balanced by TrainingShards
                     .collectTrainingStats(false)
                     .rngSeed(settings.seed());
-            this.sparkGraph = new SparkComputationGraph(jsc, model.graph(),
-                    new AveragingTrainingMaster(master, settings.effectiveOuterLearningRate(shards.partitions())));
+            this.master = new AveragingTrainingMaster(builder, settings.effectiveOuterLearningRate(shards.partitions()));
+            this.sparkGraph = new SparkComputationGraph(jsc, model.graph(), this.master);
             this.localTrain = null;
         } else {
             this.sparkGraph = null;
+            this.master = null;
             this.localTrain = shards.trainSample(Integer.MAX_VALUE);
         }
     }
@@ -125,6 +127,11 @@ public final class VaeTrainer implements EpochTrainer {
     @Override
     public byte[] modelBytes() throws IOException {
         return model.toBytes(provenance);
+    }
+
+    /** The Spark master in use, or null for the single-JVM engine. */
+    public AveragingTrainingMaster master() {
+        return master;
     }
 
     public static List<String> metricNames() {

@@ -19,19 +19,28 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The train-vae job on Spark local[2] with real MNIST: 2 epochs on 3,500 images (500 held out). */
+/** The train-vae job on Spark local[2] with real MNIST: 2 epochs on 3,500 images (500 held out), for each architecture. */
 class SparkVaeTrainingIT {
     @TempDir
     Path tmp;
 
     @Test
-    void twoEpochsOnSparkLowerTheValidationLossAndWriteTheWholeRunDirectory() throws Exception {
-        Path out = tmp.resolve("run");
+    void theMlpVaeTrainsOnSparkAndWritesTheWholeRunDirectory() throws Exception {
+        trainTwoEpochsAndCheckTheRun("mlp");
+    }
+
+    @Test
+    void theCnnVaeTrainsOnTheSameTrainerAndWritesTheSameRunDirectory() throws Exception {
+        trainTwoEpochsAndCheckTheRun("cnn");
+    }
+
+    void trainTwoEpochsAndCheckTheRun(String arch) throws Exception {
+        Path out = tmp.resolve("run-" + arch);
         List<Map<String, Object>> rows = TrainVaeJobAccess.train(TestSpark.local2(), "--data", TestData.mnist(), "--out", out.toString(),
-                "--epochs", "2", "--train-limit", "3500", "--validation", "500", "--eval-limit", "1000", "--seed", "3");
+                "--arch", arch, "--epochs", "2", "--train-limit", "3500", "--validation", "500", "--eval-limit", "1000", "--seed", "3");
         assertEquals(2, rows.size());
         double first = nelbo(rows.get(0)), second = nelbo(rows.get(1));
-        assertTrue(second < first - 2, "validation NELBO should drop: epoch 1 " + first + ", epoch 2 " + second);
+        assertTrue(second < first - 2, arch + ": validation NELBO should drop: epoch 1 " + first + ", epoch 2 " + second);
         assertTrue(first < 543, "after one epoch the VAE must beat the untrained 784*ln 2 = 543 nats: " + first);
 
         List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));

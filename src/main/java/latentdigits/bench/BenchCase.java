@@ -1,0 +1,182 @@
+package latentdigits.bench;
+
+import latentdigits.data.DigitSource;
+import latentdigits.encode.LatentEncoder;
+import latentdigits.jobs.Options;
+import latentdigits.model.MlpVae;
+import latentdigits.model.VaeModel;
+import latentdigits.model.VaeNetworks;
+import latentdigits.train.EpochLoop;
+import latentdigits.train.SparkRuntime;
+import latentdigits.train.TrainingShards;
+import latentdigits.train.VaeTrainer;
+import latentdigits.util.HadoopConf;
+import latentdigits.util.Json;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.LongAccumulator;
+import org.nd4j.linalg.api.buffer.DataType;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One benchmark measurement in its own JVM (so timings and peak memory are its own), printed as one JSON line
+ * prefixed "BENCH ". Started by {@link BenchJob}; arguments: train ENGINE MASTER WARMUP EPOCHS TRAIN_LIMIT [train-vae flags]
+ * or encode MASTER SIZES.
+ */
+public final class BenchCase {
+    static final String PREFIX = "BENCH ";
+
+    private BenchCase() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, Object> result = switch (args[0]) {
+            case "train" -> train(args);
+            case "encode" -> encode(args);
+            default -> throw new IllegalArgumentException("unknown benchmark case " + args[0]);
+        };
+        result.put("peak_rss_mb", peakRssMb());
+        System.out.println(PREFIX + Json.line(result));
+        System.exit(0);
+    }
+
+    static Map<String, Object> train(String[] args) throws Exception {
+        String engine = args[1], master = args[2], data = args[5];
+        int warmup = Integer.parseInt(args[3]), epochs = Integer.parseInt(args[4]);
+        List<String> flags = new ArrayList<>(List.of(args).subList(6, args.length));
+        Options.Args a = latentdigits.jobs.TrainVaeJob.options().parse(flags.toArray(String[]::new));
+        long t0 = System.nanoTime();
+        SparkSession spark = SparkRuntime.session("bench", master);
+        JavaSparkContext jsc = SparkRuntime.context(spark);
+        AtomicInteger jobs = new AtomicInteger();
+        spark.sparkContext().addSparkListener(new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+                jobs.incrementAndGet();
+            }
+        });
+        double startup = seconds(t0);
+        long t1 = System.nanoTime();
+        Configuration conf = jsc.hadoopConfiguration();
+        int partitions = SparkRuntime.partitions(jsc, 0);
+        long seed = a.longValue("seed", 0);
+        TrainingShards shards = TrainingShards.load(jsc, DigitSource.open(data, DigitSource.Split.TRAIN, conf), new HadoopConf(conf),
+                a.integer("train-limit", 0), a.integer("validation", 0), partitions, seed);
+        double dataPrep = seconds(t1);
+        VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), a.integer("latent", 1), a.number("learning-rate"), seed, DataType.FLOAT));
+        VaeTrainer.Settings settings = new VaeTrainer.Settings(VaeTrainer.Engine.valueOf(engine.toUpperCase()), a.integer("batch", 1),
+                a.integer("averaging-frequency", 1), a.number("outer-learning-rate"), seed, 100, 1000);
+        VaeTrainer trainer = new VaeTrainer(jsc, vae, shards, settings, Map.of(), "bench");
+        LongAccumulator fitNanos = spark.sparkContext().longAccumulator("fit-nanos");
+        if (trainer.master() != null) trainer.master().timeWorkersInto(fitNanos);
+        List<Double> epochSeconds = new ArrayList<>(), outsideFit = new ArrayList<>();
+        List<Integer> jobsPerEpoch = new ArrayList<>();
+        long images = 0;
+        for (int epoch = 1; epoch <= warmup + epochs; epoch++) {
+            int jobsBefore = jobs.get();
+            fitNanos.reset();
+            long start = System.nanoTime();
+            images = trainer.fitEpoch(epoch);
+            double s = seconds(start);
+            if (epoch <= warmup) continue;
+            epochSeconds.add(s);
+            jobsPerEpoch.add(jobs.get() - jobsBefore);
+            // time the critical path spent outside fit(): the epoch minus one worker's share of fit time
+            if (trainer.master() != null) outsideFit.add(s - fitNanos.value() / 1e9 / partitions);
+        }
+        double median = median(epochSeconds);
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("case", "train-vae " + (engine.equals("jvm") ? "one JVM (no Spark in the loop)" : "Spark " + master));
+        r.put("engine", engine);
+        r.put("master", engine.equals("jvm") ? "-" : master);
+        r.put("partitions", partitions);
+        r.put("images_per_epoch", images);
+        r.put("epochs_measured", epochs);
+        r.put("s_per_epoch", EpochLoop.round(median, 3));
+        r.put("s_per_epoch_all", epochSeconds.stream().map(x -> EpochLoop.round(x, 3)).toList());
+        r.put("images_per_s", EpochLoop.round(images / median, 0));
+        r.put("spark_jobs_per_epoch", engine.equals("jvm") ? 0 : jobsPerEpoch.get(jobsPerEpoch.size() - 1));
+        r.put("outside_fit_s_per_epoch", outsideFit.isEmpty() ? 0 : EpochLoop.round(median(outsideFit), 3));
+        r.put("startup_s", EpochLoop.round(startup, 3));
+        r.put("data_prep_s", EpochLoop.round(dataPrep, 3));
+        r.put("averaging_frequency", a.integer("averaging-frequency", 1));
+        r.put("batch", a.integer("batch", 1));
+        return r;
+    }
+
+    static Map<String, Object> encode(String[] args) throws Exception {
+        String master = args[1], data = args[2];
+        int batch = Integer.parseInt(args[3]);
+        long[] sizes = java.util.Arrays.stream(args[4].split(",")).mapToLong(Long::parseLong).toArray();
+        SparkSession spark = SparkRuntime.session("bench", master);
+        JavaSparkContext jsc = SparkRuntime.context(spark);
+        Configuration conf = jsc.hadoopConfiguration();
+        DigitSource test = DigitSource.open(data, DigitSource.Split.TEST, conf);
+        VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 1, DataType.FLOAT));
+        Broadcast<byte[]> model = jsc.broadcast(vae.toBytes(Map.of("bench", true)));
+        int partitions = SparkRuntime.partitions(jsc, 0);
+        HadoopConf hadoop = new HadoopConf(conf);
+        LatentEncoder.encode(jsc, model, test, hadoop, 0, partitions, batch, false).count(); // warm-up
+        List<Map<String, Object>> runs = new ArrayList<>();
+        for (long n : sizes) {
+            DigitSource tiled = test.tiled((int) ((n + test.count() - 1) / test.count()));
+            long start = System.nanoTime();
+            // several tasks per core so no task holds more than ~100k rows
+            int tasks = (int) Math.max(partitions, Math.min(n / 50_000, 64)) / partitions * partitions;
+            long rows = LatentEncoder.encode(jsc, model, tiled, hadoop, n, tasks, batch, false).count();
+            double s = seconds(start);
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("images", rows);
+            r.put("seconds", EpochLoop.round(s, 3));
+            r.put("images_per_s", EpochLoop.round(rows / s, 0));
+            r.put("tasks", tasks);
+            r.put("driver_heap_after_gc_mb", heapAfterGcMb());
+            runs.add(r);
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("case", "encode (encoder only) Spark " + master);
+        r.put("master", master);
+        r.put("batch", batch);
+        r.put("runs", runs);
+        return r;
+    }
+
+    static double heapAfterGcMb() {
+        System.gc();
+        return EpochLoop.round(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0, 1);
+    }
+
+    /** VmHWM: the process's peak resident set (heap, ND4J's off-heap buffers and native libraries). */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+                if (line.startsWith("VmHWM:")) return EpochLoop.round(Long.parseLong(line.replaceAll("\\D", "")) / 1024.0, 1);
+        } catch (Exception ignored) {
+            // not Linux: reported as -1
+        }
+        return -1;
+    }
+
+    static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(Double::compare);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+}

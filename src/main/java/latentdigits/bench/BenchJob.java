@@ -1,0 +1,139 @@
+package latentdigits.bench;
+
+import latentdigits.jobs.JobMain;
+import latentdigits.jobs.Options;
+import latentdigits.util.HadoopFs;
+import latentdigits.util.Json;
+import org.apache.hadoop.conf.Configuration;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * ./submit.sh bench: how fast training and encoding are, measured and printed, never asserted. Each case runs in its
+ * own JVM (same flags and classpath as this one) so start-up, timings and peak memory are its own:
+ * VAE training in one JVM without Spark, on Spark local[1] and on Spark local[2]; encoding of 10k, 100k and 1M images.
+ */
+public final class BenchJob {
+    static final Options OPTIONS = new Options("bench",
+            "Benchmarks VAE training (one JVM, Spark local[1], Spark local[2]) and the encode job (10k, 100k, 1M images); prints a table and writes a JSON file.")
+            .value("data", "DIR", "folder with the MNIST IDX files")
+            .value("out", "FILE", "where the JSON results go")
+            .value("warmup", "N", "epochs run before measuring (JIT, native libraries, caches)")
+            .value("epochs", "N", "measured epochs per training case (the median is reported)")
+            .value("train-limit", "N", "training images (0 = all 60,000)")
+            .value("encode-sizes", "N,N,...", "how many images to encode (the test set tiled as often as needed)")
+            .value("encode-batch", "B", "images per encoder call")
+            .toggle("quick", "a few minutes: 2 measured epochs on 20,000 images");
+
+    private BenchJob() {
+    }
+
+    public static void main(String[] args) {
+        JobMain.main(OPTIONS, args, a -> {
+            boolean quick = a.flag("quick");
+            String data = a.require("data");
+            String warmup = a.require("warmup"), epochs = quick ? "2" : a.require("epochs");
+            String limit = quick ? "20000" : a.require("train-limit");
+            List<Map<String, Object>> results = new ArrayList<>();
+            String[] trainFlags = {"--train-limit", limit, "--validation", "1000"};
+            results.add(run(concat(new String[]{"train", "jvm", "local[1]", warmup, epochs, data}, trainFlags)));
+            results.add(run(concat(new String[]{"train", "spark", "local[1]", warmup, epochs, data}, trainFlags)));
+            results.add(run(concat(new String[]{"train", "spark", "local[2]", warmup, epochs, data}, trainFlags)));
+            results.add(run(new String[]{"encode", "local[2]", data, a.require("encode-batch"), a.require("encode-sizes")}));
+
+            Map<String, Object> report = new LinkedHashMap<>();
+            report.put("date", Instant.now().toString());
+            report.put("machine", machine());
+            report.put("quick", quick);
+            report.put("results", results);
+            String out = a.require("out");
+            HadoopFs.writeAtomically(out, new Configuration(), s -> s.write(Json.pretty(report).getBytes(StandardCharsets.UTF_8)));
+            System.out.println(table(results));
+            System.out.println("bench: wrote " + out);
+            return 0;
+        });
+    }
+
+    /** Starts one case in a child JVM with this JVM's flags and classpath; returns its BENCH line. */
+    static Map<String, Object> run(String[] caseArgs) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(BenchCase.class.getName());
+        command.addAll(List.of(caseArgs));
+        System.err.println("bench: running " + String.join(" ", caseArgs));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Map<String, Object> result = null;
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith(BenchCase.PREFIX)) result = Json.parse(line.substring(BenchCase.PREFIX.length()));
+            }
+        }
+        int code = p.waitFor();
+        if (code != 0 || result == null)
+            throw new IllegalStateException("benchmark case " + String.join(" ", caseArgs) + " failed with exit code " + code);
+        System.err.println("bench: " + Json.line(result));
+        return result;
+    }
+
+    static String table(List<Map<String, Object>> results) {
+        StringBuilder sb = new StringBuilder("\nVAE training (median epoch after warm-up)\n");
+        sb.append(String.format("%-42s %8s %10s %9s %12s %9s %9s %9s%n", "case", "s/epoch", "images/s", "jobs/ep",
+                "outside fit", "start-up", "data prep", "peak RSS"));
+        for (Map<String, Object> r : results) {
+            if (!r.containsKey("s_per_epoch")) continue;
+            sb.append(String.format("%-42s %8.2f %10.0f %9s %10.2f s %7.1f s %7.1f s %6.0f MB%n", r.get("case"),
+                    num(r, "s_per_epoch"), num(r, "images_per_s"), r.get("spark_jobs_per_epoch"), num(r, "outside_fit_s_per_epoch"),
+                    num(r, "startup_s"), num(r, "data_prep_s"), num(r, "peak_rss_mb")));
+        }
+        for (Map<String, Object> r : results) {
+            if (!r.containsKey("runs")) continue;
+            sb.append("\n").append(r.get("case")).append(", batch ").append(r.get("batch"))
+                    .append(String.format(", peak RSS %.0f MB%n", num(r, "peak_rss_mb")));
+            sb.append(String.format("%12s %9s %12s %7s %22s%n", "images", "seconds", "images/s", "tasks", "driver heap after GC"));
+            @SuppressWarnings("unchecked") List<Map<String, Object>> runs = (List<Map<String, Object>>) r.get("runs");
+            for (Map<String, Object> run : runs)
+                sb.append(String.format("%,12d %9.2f %,12.0f %7s %19.0f MB%n", ((Number) run.get("images")).longValue(),
+                        num(run, "seconds"), num(run, "images_per_s"), run.get("tasks"), num(run, "driver_heap_after_gc_mb")));
+        }
+        return sb.toString();
+    }
+
+    static Map<String, Object> machine() throws Exception {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo")))
+            if (line.startsWith("MemTotal:")) m.put("memory_gb", Math.round(Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0 * 10) / 10.0);
+        for (String line : Files.readAllLines(Path.of("/proc/cpuinfo")))
+            if (line.startsWith("model name")) {
+                m.put("cpu", line.substring(line.indexOf(':') + 1).trim());
+                break;
+            }
+        m.put("java", System.getProperty("java.version"));
+        m.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
+        return m;
+    }
+
+    private static double num(Map<String, Object> r, String key) {
+        return ((Number) r.get(key)).doubleValue();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = new String[a.length + b.length];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,81 @@
+package latentdigits.model;
+
+import latentdigits.data.DigitSource;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.nd4j.linalg.activations.Activation;
+
+/**
+ * The study's convolutional VAE (section 4). Encoder, fully convolutional, with batch normalisation and leaky ReLU:
+ * 28x28x1 -conv 4/2-> 14x14xC -conv 4/2-> 7x7x2C -conv 7-> 1x1x(2 * latent), read as (mu, log sigma^2).
+ * Decoder: z as a 1x1 map -deconv 7-> 7x7x2C -deconv 2/2-> 14x14xC -deconv 2/2-> 28x28x1 Bernoulli logits:
+ * transposed convolutions of kernel 2 and stride 2 with padding 0 double the side exactly (7 -> 14 -> 28); the first
+ * one (kernel 7 on a 1x1 map) lands on 7x7.
+ */
+public class CnnVae implements VaeArchitecture {
+    private final int channels;
+    private final int side;
+
+    public CnnVae() {
+        this(16, DigitSource.SIDE);
+    }
+
+    /** The same network at another size (side must be 4 * k): gradient checks use a small one. */
+    CnnVae(int channels, int side) {
+        if (side % 4 != 0) throw new IllegalArgumentException("CNN VAE: side must be a multiple of 4, found " + side);
+        this.channels = channels;
+        this.side = side;
+    }
+
+    @Override
+    public String name() {
+        return "cnn";
+    }
+
+    @Override
+    public InputType imageInputType() {
+        return InputType.convolutionalFlat(side, side, 1);
+    }
+
+    @Override
+    public void addEncoder(GraphBuilder graph, String input, int latent) {
+        int quarter = side / 4;
+        graph.addLayer("enc_conv1", conv(4, 2, 1, channels), input)
+                .addLayer("enc_bn1", batchNorm(), "enc_conv1")
+                .addLayer("enc_conv2", conv(4, 2, 1, 2 * channels), "enc_bn1")
+                .addLayer("enc_bn2", batchNorm(), "enc_conv2")
+                .addLayer("enc_conv3", conv(quarter, 1, 0, 2 * latent), "enc_bn2")
+                .addVertex(MOMENTS, new PreprocessorVertex(new CnnToFeedForwardPreProcessor(1, 1, 2L * latent)), "enc_conv3");
+    }
+
+    @Override
+    public void addDecoder(GraphBuilder graph, String z, int latent) {
+        int quarter = side / 4;
+        graph.addVertex("dec_map", new PreprocessorVertex(new FeedForwardToCnnPreProcessor(1, 1, latent)), z)
+                .addLayer("dec_deconv1", deconv(quarter, 1, 2 * channels), "dec_map")
+                .addLayer("dec_bn1", batchNorm(), "dec_deconv1")
+                .addLayer("dec_deconv2", deconv(2, 2, channels), "dec_bn1")
+                .addLayer("dec_bn2", batchNorm(), "dec_deconv2")
+                .addLayer(LOGITS, deconv(2, 2, 1), "dec_bn2");
+    }
+
+    private static ConvolutionLayer conv(int kernel, int stride, int padding, int out) {
+        return new ConvolutionLayer.Builder(new int[]{kernel, kernel}, new int[]{stride, stride}, new int[]{padding, padding})
+                .nOut(out).activation(Activation.IDENTITY).build();
+    }
+
+    private static Deconvolution2D deconv(int kernel, int stride, int out) {
+        return new Deconvolution2D.Builder(new int[]{kernel, kernel}, new int[]{stride, stride}, new int[]{0, 0})
+                .nOut(out).activation(Activation.IDENTITY).build();
+    }
+
+    private static BatchNormalization batchNorm() {
+        return new BatchNormalization.Builder().activation(Activation.LEAKYRELU).build();
+    }
+}
