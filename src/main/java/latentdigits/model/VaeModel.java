@@ -50,13 +50,28 @@ public final class VaeModel {
     /** The training example for fit(): features [x], labels [x, zeros] (the KL output ignores its labels). */
     public static MultiDataSet trainingBatch(DigitBlock block, int from, int to, int latent) {
         int n = to - from;
-        INDArray x = Nd4j.create(block.scaledPixels(from, to, 0f, 1f), new long[]{n, DigitSource.PIXELS}, 'c');
+        INDArray x = images(block, from, to);
         return new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x},
                 new INDArray[]{x, Nd4j.zeros(DataType.FLOAT, n, 2L * latent)});
     }
 
+    /** Images [from, to) as [n, 784] floats in [0, 1]. */
     public static INDArray images(DigitBlock block, int from, int to) {
-        return Nd4j.create(block.scaledPixels(from, to, 0f, 1f), new long[]{to - from, DigitSource.PIXELS}, 'c');
+        return pixels(block, from, to, 0f, 1f);
+    }
+
+    /**
+     * Images [from, to) scaled to [low, high], written straight into the array's native buffer: Nd4j.create(float[])
+     * copies element by element and was the encode job's largest Java cost.
+     */
+    public static INDArray pixels(DigitBlock block, int from, int to, float low, float high) {
+        INDArray x = Nd4j.createUninitialized(DataType.FLOAT, to - from, DigitSource.PIXELS);
+        java.nio.FloatBuffer target = x.data().asNioFloat();
+        byte[] source = block.pixels();
+        float scale = (high - low) / 255f;
+        for (int i = 0, base = from * DigitSource.PIXELS, n = (to - from) * DigitSource.PIXELS; i < n; i++)
+            target.put(i, low + (source[base + i] & 0xFF) * scale);
+        return x;
     }
 
     /** The encoder-only network with the current parameters (copied on each call; reuse it across batches). */
