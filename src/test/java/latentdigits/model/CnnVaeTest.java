@@ -32,8 +32,8 @@ class CnnVaeTest {
         VaeModel vae = cnn(2);
         INDArray x = VaeModel.images(VaeModelTest.randomDigits(5, 3), 0, 5);
         Map<String, INDArray> acts = vae.graph().feedForward(x, false);
-        assertArrayEquals(new long[]{5, 16, 14, 14}, acts.get("enc_conv1").shape());
-        assertArrayEquals(new long[]{5, 32, 7, 7}, acts.get("enc_conv2").shape());
+        assertArrayEquals(new long[]{5, 8, 14, 14}, acts.get("enc_conv1").shape());
+        assertArrayEquals(new long[]{5, 16, 7, 7}, acts.get("enc_conv2").shape());
         assertArrayEquals(new long[]{5, 4, 1, 1}, acts.get("enc_conv3").shape());
         assertArrayEquals(new long[]{5, 4}, acts.get(VaeArchitecture.MOMENTS).shape());
     }
