@@ -23,7 +23,7 @@ public class CnnVae implements VaeArchitecture {
     private final int side;
 
     public CnnVae() {
-        this(16, DigitSource.SIDE);
+        this(8, DigitSource.SIDE);
     }
 
     /** The same network at another size (side must be 4 * k): gradient checks use a small one. */
