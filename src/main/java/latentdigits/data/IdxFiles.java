@@ -130,14 +130,6 @@ public final class IdxFiles {
         out.flush();
     }
 
-    public static void writeLabels(OutputStream target, byte[] labels) throws IOException {
-        DataOutputStream out = new DataOutputStream(target);
-        out.writeInt((IdxHeader.UNSIGNED_BYTE << 8) | 1);
-        out.writeInt(labels.length);
-        out.write(labels);
-        out.flush();
-    }
-
     /** For tests and small tools: an in-memory IDX image file. */
     public static byte[] imagesBytes(int count, int rows, int cols, byte[] pixels) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -149,7 +141,4 @@ public final class IdxFiles {
         return bytes.toByteArray();
     }
 
-    static String dims(int[] dims) {
-        return Arrays.toString(dims);
-    }
 }

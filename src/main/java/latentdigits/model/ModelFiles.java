@@ -66,7 +66,4 @@ public final class ModelFiles {
         }
     }
 
-    public static void writeBytes(byte[] zip, OutputStream out) throws IOException {
-        out.write(zip);
-    }
 }

@@ -11,7 +11,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -155,7 +154,4 @@ public final class VaeModel {
         return new VaeModel(spec, loaded.graph());
     }
 
-    public static List<String> metricNames() {
-        return List.of("train_xent", "train_kl", "val_xent", "val_kl");
-    }
 }

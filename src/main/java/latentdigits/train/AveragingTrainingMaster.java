@@ -56,10 +56,6 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         this.outerLearningRate = outerLearningRate;
     }
 
-    public double outerLearningRate() {
-        return outerLearningRate;
-    }
-
     /** Adds the nanoseconds workers spend inside fit() to {@code nanos} (for the benchmark's overhead figures). */
     public void timeWorkersInto(org.apache.spark.util.LongAccumulator nanos) {
         addHook(new FitTimer(nanos));

@@ -17,7 +17,6 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -134,7 +133,4 @@ public final class VaeTrainer implements EpochTrainer {
         return master;
     }
 
-    public static List<String> metricNames() {
-        return VaeModel.metricNames();
-    }
 }

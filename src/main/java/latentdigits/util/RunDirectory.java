@@ -56,10 +56,6 @@ public final class RunDirectory implements AutoCloseable {
         return new Path(staging, relative);
     }
 
-    public FileSystem fileSystem() {
-        return fs;
-    }
-
     public OutputStream create(String relative) throws IOException {
         Path p = resolve(relative);
         fs.mkdirs(p.getParent());
@@ -93,11 +89,6 @@ public final class RunDirectory implements AutoCloseable {
         writeText("metrics.jsonl", String.join("\n", metricLines) + "\n");
     }
 
-    /** Copies a local file (e.g. a model zip written by DL4J) into the run. */
-    public void copyFromLocal(java.nio.file.Path local, String relative) throws IOException {
-        fs.copyFromLocalFile(false, true, new Path(local.toUri()), resolve(relative));
-    }
-
     public void commit() throws IOException {
         if (fs.exists(target)) {
             if (!overwrite) throw new UserError("--out " + target + ": appeared while the job ran; output left in " + staging);
@@ -129,9 +120,4 @@ public final class RunDirectory implements AutoCloseable {
         if (!committed) fs.delete(staging, true);
     }
 
-    public static java.nio.file.Path localTempFile(String suffix) throws IOException {
-        java.nio.file.Path p = Files.createTempFile("latentdigits", suffix);
-        p.toFile().deleteOnExit();
-        return p;
-    }
 }
