@@ -40,7 +40,7 @@ public final class EncodeJob {
             .value("split", "test|train", "which MNIST split to encode")
             .value("limit", "N", "encode only the first N images of the split (0 = all)")
             .value("master", "URL", "Spark master when not run by spark-submit (default local[*])")
-            .value("partitions", "P", "encoding tasks; 0 = one per executor core")
+            .value("partitions", "P", "encoding tasks; 0 = one per executor core, or one per 100,000 images if that is more")
             .value("batch", "B", "images per encoder call (large batches amortise DL4J's per-call cost)")
             .value("knn-k", "K", "neighbours of the latent-space classifier")
             .value("scatter-limit", "N", "at most this many points in scatter.png (an even sample of the rows)")
@@ -72,9 +72,12 @@ public final class EncodeJob {
         String data = a.require("data");
         DigitSource source = DigitSource.open(data, split, conf);
         DigitSource reference = split == DigitSource.Split.TEST ? DigitSource.open(data, DigitSource.Split.TRAIN, conf) : null;
-        int partitions = SparkRuntime.partitions(jsc, a.integer("partitions", 0));
         int batch = a.integer("batch", 1), k = a.integer("knn-k", 1);
         long limit = a.longValue("limit", 0);
+        long n = limit > 0 ? Math.min(limit, source.count()) : source.count();
+        // by default one task per core, and more for bulk sets so that no task holds more than ~100,000 rows
+        int partitions = a.integer("partitions", 0) > 0 ? a.integer("partitions", 0)
+                : (int) Math.max(jsc.defaultParallelism(), (n + 99_999) / 100_000);
         boolean withLoss = !a.flag("no-loss");
         HadoopConf hadoop = new HadoopConf(conf);
 
@@ -83,7 +86,8 @@ public final class EncodeJob {
             Broadcast<byte[]> model = jsc.broadcast(modelZip);
             JavaRDD<LatentRow> rows = LatentEncoder.encode(jsc, model, source, hadoop, limit, partitions, batch, withLoss)
                     .persist(StorageLevel.MEMORY_AND_DISK_SER());
-            long n = rows.count();
+            long encoded = rows.count();
+            if (encoded != n) throw new IllegalStateException("encoded " + encoded + " images, expected " + n);
             double encodeSeconds = (System.nanoTime() - start) / 1e9;
             String prefix = split == DigitSource.Split.TEST ? "test" : "train";
 
