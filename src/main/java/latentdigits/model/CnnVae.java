@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.nd4j.linalg.activations.Activation;
@@ -14,9 +15,11 @@ import org.nd4j.linalg.activations.Activation;
 /**
  * The study's convolutional VAE (section 4). Encoder, fully convolutional, with batch normalisation and leaky ReLU:
  * 28x28x1 -conv 4/2-> 14x14xC -conv 4/2-> 7x7x2C -conv 7-> 1x1x(2 * latent), read as (mu, log sigma^2).
- * Decoder: z as a 1x1 map -deconv 7-> 7x7x2C -deconv 2/2-> 14x14xC -deconv 2/2-> 28x28x1 Bernoulli logits:
- * transposed convolutions of kernel 2 and stride 2 with padding 0 double the side exactly (7 -> 14 -> 28); the first
- * one (kernel 7 on a 1x1 map) lands on 7x7.
+ * Decoder: a dense projection of z to a 7x7x2C map -deconv 2/2-> 14x14xC -deconv 2/2-> 28x28x1 Bernoulli logits:
+ * transposed convolutions of kernel 2 and stride 2 with padding 0 double the side exactly (7 -> 14 -> 28).
+ * The dense projection replaced a kernel-7 transposed convolution of z as a 1x1 map, whose 7x7 map was nearly
+ * a fixed pattern scaled by two numbers: validation NELBO after 3 epochs 190.8 with it, 173.6 with the projection
+ * (MLP VAE: 167.8), at the same speed.
  */
 public class CnnVae implements VaeArchitecture {
     private final int channels;
@@ -57,10 +60,10 @@ public class CnnVae implements VaeArchitecture {
     @Override
     public void addDecoder(GraphBuilder graph, String z, int latent) {
         int quarter = side / 4;
-        graph.addVertex("dec_map", new PreprocessorVertex(new FeedForwardToCnnPreProcessor(1, 1, latent)), z)
-                .addLayer("dec_deconv1", deconv(quarter, 1, 2 * channels), "dec_map")
-                .addLayer("dec_bn1", batchNorm(), "dec_deconv1")
-                .addLayer("dec_deconv2", deconv(2, 2, channels), "dec_bn1")
+        graph.addLayer("dec_dense", new DenseLayer.Builder().nOut((long) quarter * quarter * 2 * channels)
+                        .activation(Activation.LEAKYRELU).build(), z)
+                .addVertex("dec_map", new PreprocessorVertex(new FeedForwardToCnnPreProcessor(quarter, quarter, 2L * channels)), "dec_dense")
+                .addLayer("dec_deconv2", deconv(2, 2, channels), "dec_map")
                 .addLayer("dec_bn2", batchNorm(), "dec_deconv2")
                 .addLayer(LOGITS, deconv(2, 2, 1), "dec_bn2");
     }
