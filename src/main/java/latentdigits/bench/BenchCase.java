@@ -56,6 +56,7 @@ public final class BenchCase {
         String engine = args[1], master = args[2], data = args[5];
         int warmup = Integer.parseInt(args[3]), epochs = Integer.parseInt(args[4]);
         List<String> flags = new ArrayList<>(List.of(args).subList(6, args.length));
+        flags.addAll(List.of("--engine", engine));
         Options.Args a = latentdigits.jobs.TrainVaeJob.options().parse(flags.toArray(String[]::new));
         long t0 = System.nanoTime();
         SparkSession spark = SparkRuntime.session("bench", master);
@@ -71,14 +72,11 @@ public final class BenchCase {
         long t1 = System.nanoTime();
         Configuration conf = jsc.hadoopConfiguration();
         int partitions = SparkRuntime.partitions(jsc, 0);
-        long seed = a.longValue("seed", 0);
+        VaeNetworks.Spec spec = latentdigits.jobs.TrainVaeJob.spec(a);
         TrainingShards shards = TrainingShards.load(jsc, DigitSource.open(data, DigitSource.Split.TRAIN, conf), new HadoopConf(conf),
-                a.integer("train-limit", 0), a.integer("validation", 0), partitions, seed);
+                a.integer("train-limit", 0), a.integer("validation", 0), partitions, spec.seed());
         double dataPrep = seconds(t1);
-        VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), a.integer("latent", 1), a.number("learning-rate"), seed, DataType.FLOAT));
-        VaeTrainer.Settings settings = new VaeTrainer.Settings(VaeTrainer.Engine.valueOf(engine.toUpperCase()), a.integer("batch", 1),
-                a.integer("averaging-frequency", 1), a.number("outer-learning-rate"), seed, 100, 1000);
-        VaeTrainer trainer = new VaeTrainer(jsc, vae, shards, settings, Map.of(), "bench");
+        VaeTrainer trainer = new VaeTrainer(jsc, VaeModel.create(spec), shards, latentdigits.jobs.TrainVaeJob.settings(a), Map.of(), "bench");
         LongAccumulator fitNanos = spark.sparkContext().longAccumulator("fit-nanos");
         if (trainer.master() != null) trainer.master().timeWorkersInto(fitNanos);
         List<Double> epochSeconds = new ArrayList<>(), outsideFit = new ArrayList<>();
@@ -133,8 +131,7 @@ public final class BenchCase {
         for (long n : sizes) {
             DigitSource tiled = test.tiled((int) ((n + test.count() - 1) / test.count()));
             long start = System.nanoTime();
-            // several tasks per core so no task holds more than ~100k rows
-            int tasks = (int) Math.max(partitions, Math.min(n / 50_000, 64)) / partitions * partitions;
+            int tasks = LatentEncoder.defaultTasks(n, partitions);
             long rows = LatentEncoder.encode(jsc, model, tiled, hadoop, n, tasks, batch, false).count();
             double s = seconds(start);
             Map<String, Object> r = new LinkedHashMap<>();

@@ -46,6 +46,11 @@ public final class LatentEncoder {
         });
     }
 
+    /** One task per core, and more for bulk sets so that no task holds more than ~100,000 rows in memory. */
+    public static int defaultTasks(long images, int cores) {
+        return (int) Math.max(cores, (images + 99_999) / 100_000);
+    }
+
     private record Loaded(long broadcastId, VaeModel vae, ComputationGraph encoder) {
     }
 
@@ -64,12 +69,15 @@ public final class LatentEncoder {
     /** Single-JVM encoding of one block: what each partition does, and what tests compare Spark's output with. */
     public static void encodeBlock(VaeModel vae, ComputationGraph encoder, DigitBlock block, boolean withLoss, List<LatentRow> out) {
         INDArray x = VaeModel.images(block, 0, block.size());
-        float[][] moments = toRows(encoder.outputSingle(false, x));
+        float[][] moments;
         double[] xent = null, kl = null;
-        if (withLoss) {
+        if (withLoss) { // the full VAE's KL output is the encoder's (mu, logvar): no second encoder pass
             INDArray[] full = vae.graph().output(false, x);
             xent = VaeLossTerms.xentPerImage(x, full[0]).toDoubleVector();
             kl = VaeLossTerms.klPerImage(full[1]).toDoubleVector();
+            moments = toRows(full[1]);
+        } else {
+            moments = toRows(encoder.outputSingle(false, x));
         }
         int k = vae.latent();
         for (int i = 0; i < block.size(); i++) {

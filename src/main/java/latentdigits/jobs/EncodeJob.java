@@ -75,9 +75,8 @@ public final class EncodeJob {
         int batch = a.integer("batch", 1), k = a.integer("knn-k", 1);
         long limit = a.longValue("limit", 0);
         long n = limit > 0 ? Math.min(limit, source.count()) : source.count();
-        // by default one task per core, and more for bulk sets so that no task holds more than ~100,000 rows
-        int partitions = a.integer("partitions", 0) > 0 ? a.integer("partitions", 0)
-                : (int) Math.max(jsc.defaultParallelism(), (n + 99_999) / 100_000);
+        int requested = a.integer("partitions", 0);
+        int partitions = requested > 0 ? requested : LatentEncoder.defaultTasks(n, jsc.defaultParallelism());
         boolean withLoss = !a.flag("no-loss");
         HadoopConf hadoop = new HadoopConf(conf);
 

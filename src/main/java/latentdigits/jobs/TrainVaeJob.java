@@ -75,11 +75,9 @@ public final class TrainVaeJob {
 
     /** Returns the metrics rows; the run directory is complete (renamed into place) when this returns. */
     public static List<Map<String, Object>> train(SparkSession spark, Options.Args a, String[] commandLine) throws Exception {
-        VaeNetworks.Spec spec = new VaeNetworks.Spec(VaeArchitecture.named(a.require("arch"), "--arch"),
-                a.integer("latent", 1), a.number("learning-rate"), a.longValue("seed", 0), DataType.FLOAT);
+        VaeNetworks.Spec spec = spec(a);
         int epochs = a.integer("epochs", 1);
-        VaeTrainer.Settings settings = new VaeTrainer.Settings(engine(a.require("engine")), a.integer("batch", 1),
-                a.integer("averaging-frequency", 1), outerLearningRate(a), spec.seed(), a.integer("eval-limit", 1), a.integer("eval-batch", 1));
+        VaeTrainer.Settings settings = settings(a);
         JavaSparkContext jsc = SparkRuntime.context(spark);
         Configuration conf = jsc.hadoopConfiguration();
         String data = a.require("data");
@@ -108,6 +106,18 @@ public final class TrainVaeJob {
             System.out.println("train-vae: wrote " + run.finalPath() + " (model.zip, metrics.jsonl, config.json, figures/)");
             return rows;
         }
+    }
+
+    /** The network these flags describe (also used by the benchmark, so it measures what users train). */
+    public static VaeNetworks.Spec spec(Options.Args a) {
+        return new VaeNetworks.Spec(VaeArchitecture.named(a.require("arch"), "--arch"),
+                a.integer("latent", 1), a.number("learning-rate"), a.longValue("seed", 0), DataType.FLOAT);
+    }
+
+    /** How these flags say to train it. */
+    public static VaeTrainer.Settings settings(Options.Args a) {
+        return new VaeTrainer.Settings(engine(a.require("engine")), a.integer("batch", 1), a.integer("averaging-frequency", 1),
+                outerLearningRate(a), a.longValue("seed", 0), a.integer("eval-limit", 1), a.integer("eval-batch", 1));
     }
 
     static double outerLearningRate(Options.Args a) {

@@ -89,7 +89,6 @@ public final class VaeTrainer implements EpochTrainer {
                     (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
             sparkGraph.fitMultiDataSet(batches);
             batches.unpersist(false); // the master persists what it is given and never releases it
-            if (sparkGraph.getNetwork() != model.graph()) model.graph().setParams(sparkGraph.getNetwork().params());
         } else {
             int[] order = TrainingShards.shuffled(localTrain.size(), new Random(settings.seed() * 31 + epoch));
             DigitBlock shuffled = localTrain.select(order);
