@@ -42,6 +42,7 @@ public final class TrainVaeJob {
             .value("learning-rate", "LR", "Adam learning rate")
             .value("averaging-frequency", "F", "minibatches each worker fits between two parameter averagings")
             .value("outer-learning-rate", "ETA", "scale of each averaging round's change on the driver: 1 = DL4J's plain average, 0 = the number of workers (the sum of their updates)")
+            .value("averaging-rounds", "barrier|jobs", "barrier: each epoch's averaging rounds run inside one Spark barrier stage, workers all-reducing; jobs: one Spark job per round, as DL4J's master does")
             .value("engine", "spark|jvm", "spark: ParameterAveragingTrainingMaster; jvm: plain fit() in the driver, the single-JVM reference")
             .value("master", "URL", "Spark master when not run by spark-submit (default local[*])")
             .value("partitions", "P", "training shards; 0 = one per executor core")
@@ -117,13 +118,21 @@ public final class TrainVaeJob {
     /** How these flags say to train it. */
     public static VaeTrainer.Settings settings(Options.Args a) {
         return new VaeTrainer.Settings(engine(a.require("engine")), a.integer("batch", 1), a.integer("averaging-frequency", 1),
-                outerLearningRate(a), a.longValue("seed", 0), a.integer("eval-limit", 1), a.integer("eval-batch", 1));
+                outerLearningRate(a), barrierRounds(a.require("averaging-rounds")), a.longValue("seed", 0), a.integer("eval-limit", 1), a.integer("eval-batch", 1));
     }
 
     static double outerLearningRate(Options.Args a) {
         double eta = a.number("outer-learning-rate");
         if (eta < 0) throw new UserError("--outer-learning-rate: expected 0 (= number of workers) or a positive number, found " + eta);
         return eta;
+    }
+
+    static boolean barrierRounds(String value) {
+        return switch (value) {
+            case "barrier" -> true;
+            case "jobs" -> false;
+            default -> throw new UserError("--averaging-rounds: expected barrier or jobs, found '" + value + "'");
+        };
     }
 
     static VaeTrainer.Engine engine(String value) {

@@ -60,16 +60,12 @@ public final class VaeModel {
     }
 
     /**
-     * Images [from, to) scaled to [low, high], written straight into the array's native buffer: Nd4j.create(float[])
+     * Images [from, to) scaled to [low, high], copied in bulk into the array's native buffer: Nd4j.create(float[])
      * copies element by element and was the encode job's largest Java cost.
      */
     public static INDArray pixels(DigitBlock block, int from, int to, float low, float high) {
         INDArray x = Nd4j.createUninitialized(DataType.FLOAT, to - from, DigitSource.PIXELS);
-        java.nio.FloatBuffer target = x.data().asNioFloat();
-        byte[] source = block.pixels();
-        float scale = (high - low) / 255f;
-        for (int i = 0, base = from * DigitSource.PIXELS, n = (to - from) * DigitSource.PIXELS; i < n; i++)
-            target.put(i, low + (source[base + i] & 0xFF) * scale);
+        x.data().asNioFloat().put(block.scaledPixels(from, to, low, high));
         return x;
     }
 

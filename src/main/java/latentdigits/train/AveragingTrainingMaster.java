@@ -21,6 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.ObjectStreamException;
 import java.io.Serializable;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -44,13 +45,22 @@ import java.util.Map;
  */
 public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
     private final double outerLearningRate;
+    private final boolean barrierRounds;
+    /** Seeds each barrier stage's workers (their sampling noise), so a seeded run repeats. */
+    private final java.util.Random stageSeeds;
     /** Identifies this training run's networks in the executors' caches. */
     private final String runId = java.util.UUID.randomUUID().toString();
     /** The network's configuration, broadcast once per run: each round then ships only parameters and Adam state. */
     private transient Broadcast<ComputationGraphConfiguration> configuration;
 
-    public AveragingTrainingMaster(Builder builder, double outerLearningRate) {
+    /**
+     * @param barrierRounds run each epoch's averaging rounds inside one barrier stage ({@link BarrierRounds}) instead of
+     *                      one Spark job per round
+     */
+    public AveragingTrainingMaster(Builder builder, double outerLearningRate, boolean barrierRounds, long seed) {
         super(builder);
+        this.barrierRounds = barrierRounds;
+        this.stageSeeds = new java.util.Random(seed);
         if (!(outerLearningRate > 0))
             throw new IllegalArgumentException("--outer-learning-rate: expected > 0, found " + outerLearningRate);
         this.outerLearningRate = outerLearningRate;
@@ -100,6 +110,29 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
                 averagingFrequency, prefetchNumBatches, collectTrainingStats);
         return new ReusingWorker(broadcast, configuration, saveUpdater, workerConfiguration, trainingHookList, listeners,
                 getRouterProvider(), runId, net.getConfiguration().getIterationCount(), net.getConfiguration().getEpochCount());
+    }
+
+    @Override
+    public void executeTrainingMDS(SparkComputationGraph graph, JavaRDD<MultiDataSet> trainingData) {
+        if (!barrierRounds || collectTrainingStats || statsStorage != null) {
+            super.executeTrainingMDS(graph, trainingData);
+            return;
+        }
+        BarrierRounds rounds = new BarrierRounds(getWorkerInstance(graph), averagingFrequency, outerLearningRate, runId,
+                stageSeeds.nextLong());
+        List<BarrierRounds.WorkerResult> results = trainingData.rdd().barrier()
+                .mapPartitions(rounds, false, scala.reflect.ClassTag$.MODULE$.apply(BarrierRounds.WorkerResult.class))
+                .toJavaRDD().collect();
+        BarrierRounds.WorkerResult first = results.stream().filter(r -> r.parameters() != null).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no worker returned the network (" + results.size() + " results)"));
+        ComputationGraph net = graph.getNetwork();
+        net.setParams(row(FloatArrays.fromBytes(first.parameters())).castTo(net.params().dataType()));
+        if (first.updaterState() != null)
+            net.getUpdater().setStateViewArray(row(FloatArrays.fromBytes(first.updaterState()))
+                    .castTo(net.getUpdater().getStateViewArray().dataType()));
+        if (first.rounds() > 0) graph.setScore(first.score());
+        ComputationGraphConfiguration conf = net.getConfiguration();
+        conf.setIterationCount(results.stream().mapToInt(BarrierRounds.WorkerResult::iterations).max().orElse(conf.getIterationCount()));
     }
 
     @Override

@@ -94,19 +94,52 @@ public final class TrainingShards implements AutoCloseable {
         T make(DigitBlock block, int from, int to);
     }
 
-    /** This epoch's minibatches: each partition shuffles its own images (seeded by seed, epoch, partition) and cuts them. */
+    /**
+     * This epoch's minibatches: each partition shuffles its own images (seeded by seed, epoch, partition) and cuts them,
+     * one minibatch at a time as the worker asks, so training starts at once and spent minibatches can be freed.
+     */
     public <T> JavaRDD<T> epochBatches(int epoch, long seed, int batchSize, BatchMaker<T> maker) {
         return train.mapPartitionsWithIndex((partition, blocks) -> {
-            List<T> batches = new ArrayList<>();
+            List<DigitBlock> shuffled = new ArrayList<>();
             while (blocks.hasNext()) {
                 DigitBlock block = blocks.next();
-                int[] order = shuffled(block.size(), new Random(seed * 1_000_003L + epoch * 7919L + partition));
-                DigitBlock shuffled = block.select(order);
-                for (int from = 0; from < shuffled.size(); from += batchSize)
-                    batches.add(maker.make(shuffled, from, Math.min(shuffled.size(), from + batchSize)));
+                shuffled.add(block.select(shuffled(block.size(), new Random(seed * 1_000_003L + epoch * 7919L + partition))));
             }
-            return batches.iterator();
+            return new Minibatches<>(shuffled, batchSize, maker);
         }, true);
+    }
+
+    /** Cuts shuffled blocks into minibatches on demand. */
+    private static final class Minibatches<T> implements java.util.Iterator<T> {
+        private final List<DigitBlock> blocks;
+        private final int batchSize;
+        private final BatchMaker<T> maker;
+        private int blockIndex, from;
+
+        Minibatches(List<DigitBlock> blocks, int batchSize, BatchMaker<T> maker) {
+            this.blocks = blocks;
+            this.batchSize = batchSize;
+            this.maker = maker;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (blockIndex < blocks.size() && from >= blocks.get(blockIndex).size()) {
+                blockIndex++;
+                from = 0;
+            }
+            return blockIndex < blocks.size();
+        }
+
+        @Override
+        public T next() {
+            if (!hasNext()) throw new java.util.NoSuchElementException();
+            DigitBlock block = blocks.get(blockIndex);
+            int to = Math.min(block.size(), from + batchSize);
+            T batch = maker.make(block, from, to);
+            from = to;
+            return batch;
+        }
     }
 
     static int[] shuffled(int n, Random random) {

@@ -31,8 +31,11 @@ public final class VaeTrainer implements EpochTrainer {
     /**
      * @param outerLearningRate scales each averaging round's change on the driver ({@link AveragingTrainingMaster});
      *                          0 means "the number of workers", i.e. apply the sum of the workers' updates
+     * @param barrierRounds     all of an epoch's rounds in one barrier stage ({@link BarrierRounds}) rather than one
+     *                          Spark job per round (DL4J's way)
      */
-    public record Settings(Engine engine, int batch, int averagingFrequency, double outerLearningRate, long seed,
+    public record Settings(Engine engine, int batch, int averagingFrequency, double outerLearningRate,
+                           boolean barrierRounds, long seed,
                            int evalLimit, int evalBatch) {
         public double effectiveOuterLearningRate(int workers) {
             return outerLearningRate == 0 ? workers : outerLearningRate;
@@ -71,7 +74,8 @@ public final class VaeTrainer implements EpochTrainer {
                     .repartionData(Repartition.Never) // partitions are already balanced by TrainingShards
                     .collectTrainingStats(false)
                     .rngSeed(settings.seed());
-            this.master = new AveragingTrainingMaster(builder, settings.effectiveOuterLearningRate(shards.partitions()));
+            this.master = new AveragingTrainingMaster(builder, settings.effectiveOuterLearningRate(shards.partitions()),
+                    settings.barrierRounds(), settings.seed());
             this.sparkGraph = new SparkComputationGraph(jsc, model.graph(), this.master);
             this.localTrain = null;
         } else {

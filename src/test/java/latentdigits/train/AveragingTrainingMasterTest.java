@@ -144,14 +144,74 @@ class AveragingTrainingMasterTest {
     }
 
     private static ComputationGraph fitOnce(JavaSparkContext jsc, List<MultiDataSet> batches, double eta) {
+        return fit(jsc, batches, eta, false, 2, 2);
+    }
+
+    private static ComputationGraph fit(JavaSparkContext jsc, List<MultiDataSet> batches, double eta, boolean barrier,
+                                        int workers, int averagingFrequency) {
         ComputationGraph graph = graph();
-        ParameterAveragingTrainingMaster.Builder b = new ParameterAveragingTrainingMaster.Builder(2, 20)
-                .batchSizePerWorker(20).averagingFrequency(2).saveUpdater(true).workerPrefetchNumBatches(0)
+        ParameterAveragingTrainingMaster.Builder b = new ParameterAveragingTrainingMaster.Builder(workers, 20)
+                .batchSizePerWorker(20).averagingFrequency(averagingFrequency).saveUpdater(true).workerPrefetchNumBatches(0)
                 .rddTrainingApproach(RDDTrainingApproach.Direct).storageLevel(StorageLevel.MEMORY_ONLY())
                 .repartionData(Repartition.Never).rngSeed(1);
-        JavaRDD<MultiDataSet> rdd = jsc.parallelize(batches, 2);
-        new SparkComputationGraph(jsc, graph, new AveragingTrainingMaster(b, eta)).fitMultiDataSet(rdd);
+        JavaRDD<MultiDataSet> rdd = jsc.parallelize(batches, workers);
+        new SparkComputationGraph(jsc, graph, new AveragingTrainingMaster(b, eta, barrier, 1)).fitMultiDataSet(rdd);
         rdd.unpersist(false);
         return graph;
+    }
+
+    private static List<MultiDataSet> randomBatches(int n) {
+        List<MultiDataSet> batches = new ArrayList<>();
+        Nd4j.getRandom().setSeed(3);
+        for (int i = 0; i < n; i++) {
+            INDArray x = Nd4j.rand(DataType.FLOAT, 20, 784);
+            batches.add(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{x, Nd4j.zeros(DataType.FLOAT, 20, 4)}));
+        }
+        return batches;
+    }
+
+    /** The in-stage all-reduce must compute exactly the round DL4J's job-per-round path computes. */
+    @Test
+    void barrierRoundsTrainLikeJobRounds() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.local2().sparkContext());
+        List<MultiDataSet> batches = randomBatches(4);
+        latentdigits.model.GaussianSampleVertexAccess.fixNoise(n -> Nd4j.ones(DataType.FLOAT, n).muli(0.3));
+        try {
+            ComputationGraph jobs = fit(jsc, batches, 2.0, false, 2, 2);
+            ComputationGraph barrier = fit(jsc, batches, 2.0, true, 2, 2);
+            assertTrue(barrier.params().sub(graph().params()).norm2Number().doubleValue() > 1e-4, "training must move the parameters");
+            assertTrue(barrier.params().equalsWithEps(jobs.params(), 1e-5), "same parameters after one round");
+            assertTrue(barrier.getUpdater().getStateViewArray().equalsWithEps(jobs.getUpdater().getStateViewArray(), 1e-5),
+                    "same Adam state after one round");
+            assertEquals(jobs.getConfiguration().getIterationCount(), barrier.getConfiguration().getIterationCount());
+        } finally {
+            latentdigits.model.GaussianSampleVertexAccess.fixNoise(null);
+        }
+    }
+
+    /** One barrier worker averaging after every minibatch is plain sequential training, step for step. */
+    @Test
+    void oneBarrierWorkerTrainsExactlyLikeOneJvm() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.local2().sparkContext());
+        List<MultiDataSet> batches = randomBatches(3);
+        latentdigits.model.GaussianSampleVertexAccess.fixNoise(n -> Nd4j.ones(DataType.FLOAT, n).muli(0.3));
+        try {
+            ComputationGraph spark = fit(jsc, batches, 1.0, true, 1, 1);
+            ComputationGraph local = graph();
+            for (MultiDataSet b : batches) local.fit(b);
+            assertEquals(3, spark.getConfiguration().getIterationCount());
+            assertTrue(spark.params().equalsWithEps(local.params(), 1e-6), "same parameters as sequential fit()");
+        } finally {
+            latentdigits.model.GaussianSampleVertexAccess.fixNoise(null);
+        }
+    }
+
+    /** Partitions with different numbers of minibatches: the shorter one keeps joining rounds until all are done. */
+    @Test
+    void barrierWorkersWithUnevenPartitionsFinishTogether() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.local2().sparkContext());
+        ComputationGraph graph = fit(jsc, randomBatches(5), 2.0, true, 2, 1); // 2 and 3 minibatches
+        assertEquals(3, graph.getConfiguration().getIterationCount());
+        assertFalse(graph.params().isNaN().any(), "parameters stay finite");
     }
 }

@@ -1,0 +1,115 @@
+package latentdigits.train;
+
+import org.apache.spark.BarrierTaskContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import scala.collection.JavaConverters;
+import scala.runtime.AbstractFunction1;
+
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * All of an epoch's averaging rounds inside one Spark barrier stage. DL4J's master runs each round as its own Spark
+ * job, and a job costs ~10-20 ms here, more than the ~7 ms minibatch it wraps at F = 1. In this stage every task
+ * (one per partition, all running at once) is a {@link ParameterAveragingTrainingWorker} that fits F minibatches,
+ * then all-reduces its parameters and Adam state with the other tasks, applies the same averaged step as
+ * {@link AveragingTrainingMaster#processResults} and carries on, so all workers hold identical networks after every
+ * round and the driver only collects the final one.
+ * The all-reduce is {@link StageAllReduce}. Each task seeds its own random stream (sampling noise) from the run's
+ * seed, the epoch and its partition, so a seeded run repeats.
+ */
+final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<MultiDataSet>, scala.collection.Iterator<BarrierRounds.WorkerResult>>
+        implements Serializable {
+    private final ParameterAveragingTrainingWorker worker;
+    private final int averagingFrequency;
+    private final double outerLearningRate;
+    private final String runId;
+    private final long seed;
+
+    BarrierRounds(ParameterAveragingTrainingWorker worker, int averagingFrequency, double outerLearningRate, String runId,
+                  long seed) {
+        this.seed = seed;
+        this.worker = worker;
+        this.averagingFrequency = averagingFrequency;
+        this.outerLearningRate = outerLearningRate;
+        this.runId = runId;
+    }
+
+    /** What a task hands back: the network (from partition 0 only; all are identical), its step count and score. */
+    record WorkerResult(int partition, byte[] parameters, byte[] updaterState, int iterations, int rounds, double score)
+            implements Serializable {
+    }
+
+    @Override
+    public scala.collection.Iterator<WorkerResult> apply(scala.collection.Iterator<MultiDataSet> partition) {
+        BarrierTaskContext context = BarrierTaskContext.get();
+        Nd4j.getRandom().setSeed(seed + 1_000_003L * context.partitionId());
+        Iterator<MultiDataSet> batches = JavaConverters.asJavaIterator(partition);
+        try (StageAllReduce allReduce = StageAllReduce.join(context, runId)) {
+            ComputationGraph net = worker.getInitialModelGraph();
+            INDArray params = net.params();
+            INDArray state = net.getUpdater().getStateViewArray();
+            int nParams = (int) params.length(), nState = state == null ? 0 : (int) state.length();
+            float[] before = new float[nParams];
+            float[] mine = new float[nParams + nState];
+            int rounds = 0;
+            double score = Double.NaN;
+            while (true) {
+                read(params, before, 0);
+                int fitted = 0;
+                for (; fitted < averagingFrequency && batches.hasNext(); fitted++)
+                    worker.processMinibatch(batches.next(), net, false);
+                StageAllReduce.Sum total;
+                if (fitted > 0) {
+                    read(params, mine, 0);
+                    if (state != null) read(state, mine, nParams);
+                    total = allReduce.sum(mine, net.score());
+                } else {
+                    total = allReduce.sum(null, 0); // still takes part, so the others' rounds complete
+                }
+                if (total.count() == 0) break; // every worker has run out of minibatches
+                float inverse = 1f / total.count(), eta = (float) outerLearningRate;
+                float[] sum = total.values();
+                for (int i = 0; i < nParams; i++) // new = old + eta * (mean - old), as the master does between jobs
+                    mine[i] = before[i] + eta * (sum[i] * inverse - before[i]);
+                for (int i = nParams; i < nParams + nState; i++) mine[i] = sum[i] * inverse;
+                write(mine, 0, params);
+                if (state != null) write(mine, nParams, state);
+                score = total.score() / total.count();
+                rounds++;
+            }
+            int iterations = net.getConfiguration().getIterationCount();
+            WorkerResult result = context.partitionId() == 0
+                    ? new WorkerResult(0, FloatArrays.toBytes(AveragingTrainingMaster.floats(params)),
+                    state == null ? null : FloatArrays.toBytes(AveragingTrainingMaster.floats(state)), iterations, rounds, score)
+                    : new WorkerResult(context.partitionId(), null, null, iterations, rounds, score);
+            return JavaConverters.asScalaIterator(List.of(result).iterator());
+        }
+    }
+
+    /** Bulk copy of a float array's values (network parameters and updater state are contiguous float rows). */
+    private static void read(INDArray from, float[] to, int offset) {
+        if (from.dataType() == DataType.FLOAT && !from.isView() && from.ordering() == 'c') {
+            from.data().asNioFloat().get(to, offset, (int) from.length());
+        } else {
+            float[] values = AveragingTrainingMaster.floats(from);
+            System.arraycopy(values, 0, to, offset, values.length);
+        }
+    }
+
+    private static void write(float[] from, int offset, INDArray to) {
+        if (to.dataType() == DataType.FLOAT && !to.isView() && to.ordering() == 'c') {
+            to.data().asNioFloat().put(from, offset, (int) to.length());
+        } else {
+            float[] values = java.util.Arrays.copyOfRange(from, offset, offset + (int) to.length());
+            to.assign(AveragingTrainingMaster.row(values).reshape(to.shape()).castTo(to.dataType()));
+        }
+    }
+
+}
