@@ -6,13 +6,17 @@ import org.apache.spark.sql.SparkSession;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The README's first command: fetch MNIST, train the VAE, encode the test set, all on one (embedded) Spark. */
+/**
+ * The README's first command: fetch MNIST, train the VAE, encode the test set, then train the GAN (fewer epochs than
+ * the study's 250 by default), all on one (embedded) Spark.
+ */
 public final class DemoJob {
     static final Options OPTIONS = new Options("demo",
-            "fetch-data -> train-vae -> encode on the embedded Spark; prints where the figures are.")
+            "fetch-data -> train-vae -> encode -> train-gan on the embedded Spark; prints where the figures are.")
             .value("data", "DIR", "where MNIST is (fetched if missing)")
-            .value("out", "DIR", "parent of the run directories (DIR/vae and DIR/vae-encoded)")
+            .value("out", "DIR", "parent of the run directories (DIR/vae, DIR/vae-encoded and DIR/gan)")
             .value("epochs", "N", "VAE epochs")
+            .value("gan-epochs", "N", "GAN epochs (the study trains 250: ./submit.sh train-gan runs those)")
             .value("master", "URL", "Spark master (default local[*])")
             .toggle("overwrite", "replace earlier demo output");
 
@@ -32,6 +36,10 @@ public final class DemoJob {
                 TrainVaeJob.train(spark, TrainVaeJob.OPTIONS.parse(train), train);
                 String[] encode = concat(common, "--model", out + "/vae/model.zip", "--out", out + "/vae-encoded");
                 EncodeJob.encode(spark, EncodeJob.OPTIONS.parse(encode), encode);
+                if (a.integer("gan-epochs", 0) > 0) {
+                    String[] gan = concat(common, "--out", out + "/gan", "--epochs", a.require("gan-epochs"));
+                    TrainGanJob.train(spark, TrainGanJob.OPTIONS.parse(gan), gan);
+                }
             } finally {
                 spark.stop();
             }
@@ -39,7 +47,11 @@ public final class DemoJob {
                     + out + "/vae-encoded/scatter.png       (Figure 2)\n  "
                     + out + "/vae/figures/interpolation.png (Figure 3)\n  "
                     + out + "/vae/figures/grid.png          (Figure 4)\n  "
-                    + out + "/vae/figures/samples-epoch-*.png");
+                    + out + "/vae/figures/samples-epoch-*.png"
+                    + (a.integer("gan-epochs", 0) > 0 ? "\n  " + out + "/gan/figures/loss.png          (Figure 5)\n  "
+                    + out + "/gan/figures/samples.png       (Figure 6)\n  "
+                    + out + "/gan/figures/interpolation.png (Figure 7)\n  "
+                    + out + "/gan/figures/samples-epoch-*.png" : ""));
             return 0;
         });
     }

@@ -51,15 +51,7 @@ public final class EncodeJob {
     }
 
     public static void main(String[] args) {
-        JobMain.main(OPTIONS, args, a -> {
-            SparkSession spark = SparkRuntime.session("encode", a.get("master"));
-            try {
-                encode(spark, a, args);
-                return 0;
-            } finally {
-                spark.stop();
-            }
-        });
+        JobMain.mainWithSpark(OPTIONS, args, (spark, a) -> encode(spark, a, args));
     }
 
     public static Map<String, Object> encode(SparkSession spark, Options.Args a, String[] commandLine) throws Exception {

@@ -13,7 +13,24 @@ public final class JobMain {
         int run(Options.Args args) throws Exception;
     }
 
+    public interface SparkBody {
+        void run(org.apache.spark.sql.SparkSession spark, Options.Args args) throws Exception;
+    }
+
     private JobMain() {
+    }
+
+    /** A job that needs Spark: one session (embedded, or spark-submit's), stopped however the job ends. */
+    public static void mainWithSpark(Options options, String[] args, SparkBody body) {
+        main(options, args, a -> {
+            org.apache.spark.sql.SparkSession spark = latentdigits.train.SparkRuntime.session(options.job(), a.get("master"));
+            try {
+                body.run(spark, a);
+                return 0;
+            } finally {
+                spark.stop();
+            }
+        });
     }
 
     public static void main(Options options, String[] args, Body body) {

@@ -22,7 +22,7 @@ import java.util.UUID;
 public final class SampleJob {
     static final Options OPTIONS = new Options("sample",
             "Decodes N draws of z ~ N(0, I) with a trained model into an IDX ubyte file (and a PNG sheet).")
-            .value("model", "FILE", "model.zip written by train-vae")
+            .value("model", "FILE", "model.zip written by train-vae or train-gan")
             .value("n", "N", "how many images")
             .value("out", "FILE", "IDX file to write (N x 28 x 28 unsigned bytes)")
             .value("png", "FILE", "also draw the first (up to 100) samples as a PNG sheet")
@@ -47,13 +47,13 @@ public final class SampleJob {
         boolean overwrite = a.flag("overwrite");
         refuseExisting("--out", out, overwrite, conf);
         if (png != null) refuseExisting("--png", png, overwrite, conf);
-        VaeModel vae = VaeModel.fromLoaded(ModelFiles.fromBytes(ModelFiles.readBytes(modelFile, conf), modelFile), modelFile);
+        Generator generator = Generator.of(ModelFiles.fromBytes(ModelFiles.readBytes(modelFile, conf), modelFile), modelFile);
         Nd4j.getRandom().setSeed(a.longValue("seed", 0));
         byte[] pixels = new byte[Math.multiplyExact(n, DigitSource.PIXELS)];
         for (int from = 0; from < n; from += batch) {
             int count = Math.min(batch, n - from);
-            INDArray z = Nd4j.randn(vae.graph().getConfiguration().getDataType(), count, vae.latent());
-            float[] probabilities = vae.decode(z).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
+            INDArray z = Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, count, generator.latent());
+            float[] probabilities = generator.pixels().apply(z).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
             for (int i = 0; i < probabilities.length; i++)
                 pixels[from * DigitSource.PIXELS + i] = (byte) Math.max(0, Math.min(255, Math.round(probabilities[i] * 255f)));
         }
@@ -64,11 +64,25 @@ public final class SampleJob {
             for (int i = 0; i < shown; i++)
                 for (int j = 0; j < DigitSource.PIXELS; j++) images[i][j] = (pixels[i * DigitSource.PIXELS + j] & 0xFF) / 255f;
             byte[] bytes = RunDirectory.png(ImageGrid.framed(ImageGrid.tiles(images, 10, 2, 2),
-                    shown + " samples of " + vae.spec().architecture().name().toUpperCase() + " VAE, z ~ N(0, I)", null, null, null, null, 10, (shown + 9) / 10, null));
+                    shown + " samples of " + generator.title() + ", z ~ N(0, I)", null, null, null, null, 10, (shown + 9) / 10, null));
             HadoopFs.writeAtomically(png, conf, s -> s.write(bytes));
         }
         System.out.println("sample: wrote " + n + " images to " + out + (png != null ? " and " + png : ""));
         return pixels;
+    }
+
+    /** What sampling needs from a model file: the latent size and z -> pixel intensities in [0, 1]. */
+    record Generator(int latent, java.util.function.Function<INDArray, INDArray> pixels, String title) {
+        static Generator of(ModelFiles.Loaded loaded, String source) {
+            Object kind = loaded.metadata().get("kind");
+            if (latentdigits.model.GanModel.KIND.equals(kind)) {
+                latentdigits.model.GanModel gan = latentdigits.model.GanModel.fromLoaded(loaded, source);
+                return new Generator(gan.spec().latent(), gan::pixels, "GAN");
+            }
+            VaeModel vae = VaeModel.fromLoaded(loaded, source); // names the kind it found if it is neither
+            return new Generator(vae.latent(), z -> vae.decode(z.castTo(vae.graph().getConfiguration().getDataType())),
+                    vae.spec().architecture().name().toUpperCase() + " VAE");
+        }
     }
 
     static void refuseExisting(String flag, String file, boolean overwrite, Configuration conf) throws IOException {

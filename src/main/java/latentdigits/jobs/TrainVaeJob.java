@@ -6,6 +6,7 @@ import latentdigits.figures.VaeFigures;
 import latentdigits.model.VaeArchitecture;
 import latentdigits.model.VaeModel;
 import latentdigits.model.VaeNetworks;
+import latentdigits.train.Engine;
 import latentdigits.train.EpochLoop;
 import latentdigits.train.Provenance;
 import latentdigits.train.SparkRuntime;
@@ -64,14 +65,7 @@ public final class TrainVaeJob {
     }
 
     public static void main(String[] args) {
-        JobMain.main(OPTIONS, args, a -> {
-            SparkSession spark = SparkRuntime.session("train-vae", a.get("master"));
-            try {
-                return train(spark, a, args) != null ? 0 : 1;
-            } finally {
-                spark.stop();
-            }
-        });
+        JobMain.mainWithSpark(OPTIONS, args, (spark, a) -> train(spark, a, args));
     }
 
     /** Returns the metrics rows; the run directory is complete (renamed into place) when this returns. */
@@ -135,10 +129,10 @@ public final class TrainVaeJob {
         };
     }
 
-    static VaeTrainer.Engine engine(String value) {
+    static Engine engine(String value) {
         return switch (value) {
-            case "spark" -> VaeTrainer.Engine.SPARK;
-            case "jvm" -> VaeTrainer.Engine.JVM;
+            case "spark" -> Engine.SPARK;
+            case "jvm" -> Engine.JVM;
             default -> throw new UserError("--engine: expected spark or jvm, found '" + value + "'");
         };
     }

@@ -66,6 +66,26 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         this.outerLearningRate = outerLearningRate;
     }
 
+    /**
+     * The master as this project trains with it: {@code partitions} workers of {@code batch} images each, averaging
+     * every {@code averagingFrequency} minibatches with Adam's state included, on minibatches that the executors
+     * build and keep (no repartitioning, no export to files).
+     */
+    public static AveragingTrainingMaster create(int partitions, int batch, int averagingFrequency, double outerLearningRate,
+                                                 boolean barrierRounds, long seed) {
+        Builder builder = new Builder(partitions, batch)
+                .batchSizePerWorker(batch)
+                .averagingFrequency(averagingFrequency)
+                .workerPrefetchNumBatches(0)
+                .saveUpdater(true) // Adam's moments are averaged along with the parameters
+                .rddTrainingApproach(org.deeplearning4j.spark.api.RDDTrainingApproach.Direct)
+                .storageLevel(org.apache.spark.storage.StorageLevel.MEMORY_ONLY()) // minibatches built on the executors stay as objects
+                .repartionData(org.deeplearning4j.spark.api.Repartition.Never) // partitions are already balanced by TrainingShards
+                .collectTrainingStats(false)
+                .rngSeed(seed);
+        return new AveragingTrainingMaster(builder, outerLearningRate, barrierRounds, seed);
+    }
+
     /** Adds the nanoseconds workers spend inside fit() to {@code nanos} (for the benchmark's overhead figures). */
     public void timeWorkersInto(org.apache.spark.util.LongAccumulator nanos) {
         addHook(new FitTimer(nanos));

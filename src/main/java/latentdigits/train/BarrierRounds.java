@@ -61,14 +61,14 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
             int rounds = 0;
             double score = Double.NaN;
             while (true) {
-                read(params, before, 0);
+                FloatArrays.read(params, before, 0);
                 int fitted = 0;
                 for (; fitted < averagingFrequency && batches.hasNext(); fitted++)
                     worker.processMinibatch(batches.next(), net, false);
                 StageAllReduce.Sum total;
                 if (fitted > 0) {
-                    read(params, mine, 0);
-                    if (state != null) read(state, mine, nParams);
+                    FloatArrays.read(params, mine, 0);
+                    if (state != null) FloatArrays.read(state, mine, nParams);
                     total = allReduce.sum(mine, net.score());
                 } else {
                     total = allReduce.sum(null, 0); // still takes part, so the others' rounds complete
@@ -79,8 +79,8 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
                 for (int i = 0; i < nParams; i++) // new = old + eta * (mean - old), as the master does between jobs
                     mine[i] = before[i] + eta * (sum[i] * inverse - before[i]);
                 for (int i = nParams; i < nParams + nState; i++) mine[i] = sum[i] * inverse;
-                write(mine, 0, params);
-                if (state != null) write(mine, nParams, state);
+                FloatArrays.write(mine, 0, params);
+                if (state != null) FloatArrays.write(mine, nParams, state);
                 score = total.score() / total.count();
                 rounds++;
             }
@@ -92,24 +92,4 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
             return JavaConverters.asScalaIterator(List.of(result).iterator());
         }
     }
-
-    /** Bulk copy of a float array's values (network parameters and updater state are contiguous float rows). */
-    private static void read(INDArray from, float[] to, int offset) {
-        if (from.dataType() == DataType.FLOAT && !from.isView() && from.ordering() == 'c') {
-            from.data().asNioFloat().get(to, offset, (int) from.length());
-        } else {
-            float[] values = AveragingTrainingMaster.floats(from);
-            System.arraycopy(values, 0, to, offset, values.length);
-        }
-    }
-
-    private static void write(float[] from, int offset, INDArray to) {
-        if (to.dataType() == DataType.FLOAT && !to.isView() && to.ordering() == 'c') {
-            to.data().asNioFloat().put(from, offset, (int) to.length());
-        } else {
-            float[] values = java.util.Arrays.copyOfRange(from, offset, offset + (int) to.length());
-            to.assign(AveragingTrainingMaster.row(values).reshape(to.shape()).castTo(to.dataType()));
-        }
-    }
-
 }

@@ -82,6 +82,11 @@ final class StageAllReduce implements AutoCloseable {
         return new StageAllReduce(context, key, local, rank);
     }
 
+    /** A party of an all-reduce among threads of this JVM only (no Spark stage): for tests. */
+    static StageAllReduce inThisJvm(LocalSum local, int rank) {
+        return new StageAllReduce(null, "local", local, rank);
+    }
+
     /** The sum over all tasks of this round's {@code values} (null: this task has nothing to add this round). */
     Sum sum(float[] values, double score) {
         return local.add(rank, values == null ? Sum.NONE : new Sum(values, score, 1), task);
@@ -89,7 +94,7 @@ final class StageAllReduce implements AutoCloseable {
 
     @Override
     public void close() {
-        if (local.leave()) LOCAL_SUMS.remove(key, local);
+        if (local.leave() && task != null) LOCAL_SUMS.remove(key, local);
     }
 
     /**

@@ -4,30 +4,20 @@ import latentdigits.data.DigitBlock;
 import latentdigits.figures.VaeFigures;
 import latentdigits.model.VaeModel;
 import latentdigits.util.RunDirectory;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
-import org.deeplearning4j.spark.api.Repartition;
-import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
-import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.apache.spark.storage.StorageLevel;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 
 /**
- * Trains any VAE architecture, one epoch at a time, either on Spark with DL4J's stock ParameterAveragingTrainingMaster
+ * Trains any VAE architecture, one epoch at a time, either on Spark with DL4J's ParameterAveragingTrainingMaster (as corrected by {@link AveragingTrainingMaster})
  * (each worker fits {@code averagingFrequency} minibatches, then parameters and Adam state are averaged) or, as the
  * reference, with plain fit() in this JVM on exactly the same minibatches.
  */
 public final class VaeTrainer implements EpochTrainer {
-    public enum Engine {SPARK, JVM}
-
     /**
      * @param outerLearningRate scales each averaging round's change on the driver ({@link AveragingTrainingMaster});
      *                          0 means "the number of workers", i.e. apply the sum of the workers' updates
@@ -45,10 +35,8 @@ public final class VaeTrainer implements EpochTrainer {
     private final VaeModel model;
     private final TrainingShards shards;
     private final Settings settings;
-    private final SparkComputationGraph sparkGraph;
-    private final AveragingTrainingMaster master;
+    private final GraphEpochs epochs;
     private final DigitBlock trainSample;
-    private final DigitBlock localTrain;
     private final INDArray fixedZ;
     private final Map<String, Object> provenance;
     private final String title;
@@ -63,43 +51,15 @@ public final class VaeTrainer implements EpochTrainer {
         this.trainSample = shards.trainSample(settings.evalLimit());
         Nd4j.getRandom().setSeed(settings.seed());
         this.fixedZ = Nd4j.randn(model.graph().getConfiguration().getDataType(), 64, model.latent());
-        if (settings.engine() == Engine.SPARK) {
-            ParameterAveragingTrainingMaster.Builder builder = new ParameterAveragingTrainingMaster.Builder(shards.partitions(), settings.batch())
-                    .batchSizePerWorker(settings.batch())
-                    .averagingFrequency(settings.averagingFrequency())
-                    .workerPrefetchNumBatches(0)
-                    .saveUpdater(true) // Adam's moments are averaged along with the parameters
-                    .rddTrainingApproach(RDDTrainingApproach.Direct)
-                    .storageLevel(StorageLevel.MEMORY_ONLY()) // minibatches built on the executors stay as objects: no re-serialisation per round
-                    .repartionData(Repartition.Never) // partitions are already balanced by TrainingShards
-                    .collectTrainingStats(false)
-                    .rngSeed(settings.seed());
-            this.master = new AveragingTrainingMaster(builder, settings.effectiveOuterLearningRate(shards.partitions()),
-                    settings.barrierRounds(), settings.seed());
-            this.sparkGraph = new SparkComputationGraph(jsc, model.graph(), this.master);
-            this.localTrain = null;
-        } else {
-            this.sparkGraph = null;
-            this.master = null;
-            this.localTrain = shards.trainSample(Integer.MAX_VALUE);
-        }
+        int latent = model.latent();
+        this.epochs = new GraphEpochs(jsc, model.graph(), shards, settings.engine(), settings.batch(), settings.averagingFrequency(),
+                settings.effectiveOuterLearningRate(shards.partitions()), settings.barrierRounds(), settings.seed(),
+                (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
     }
 
     @Override
     public long fitEpoch(int epoch) {
-        int latent = model.latent();
-        if (sparkGraph != null) {
-            JavaRDD<MultiDataSet> batches = shards.epochBatches(epoch, settings.seed(), settings.batch(),
-                    (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
-            sparkGraph.fitMultiDataSet(batches);
-            batches.unpersist(false); // the master persists what it is given and never releases it
-        } else {
-            int[] order = TrainingShards.shuffled(localTrain.size(), new Random(settings.seed() * 31 + epoch));
-            DigitBlock shuffled = localTrain.select(order);
-            for (int from = 0; from < shuffled.size(); from += settings.batch())
-                model.graph().fit(VaeModel.trainingBatch(shuffled, from, Math.min(shuffled.size(), from + settings.batch()), latent));
-        }
-        return shards.trainCount();
+        return epochs.fitEpoch(epoch);
     }
 
     @Override
@@ -133,7 +93,7 @@ public final class VaeTrainer implements EpochTrainer {
 
     /** The Spark master in use, or null for the single-JVM engine. */
     public AveragingTrainingMaster master() {
-        return master;
+        return epochs.master();
     }
 
 }

@@ -1,7 +1,7 @@
 package latentdigits.encode;
 
 import latentdigits.data.DigitSource;
-import latentdigits.jobs.TrainVaeJobAccess;
+import latentdigits.jobs.JobAccess;
 import latentdigits.model.MlpVae;
 import latentdigits.model.VaeModel;
 import latentdigits.model.VaeNetworks;
@@ -39,7 +39,7 @@ class EncodeJobIT {
         Files.write(model, vae.toBytes(Map.of("test", true)));
         Path out = tmp.resolve("encoded");
         int n = 2500;
-        Map<String, Object> summary = TrainVaeJobAccess.encode(spark, "--model", model.toString(), "--data", TestData.mnist(),
+        Map<String, Object> summary = JobAccess.encode(spark, "--model", model.toString(), "--data", TestData.mnist(),
                 "--out", out.toString(), "--limit", String.valueOf(n), "--partitions", "3", "--batch", "700");
 
         assertEquals((long) n, ((Number) summary.get("n")).longValue());

@@ -61,4 +61,20 @@ class SampleJobTest {
         assertEquals(2, again, "an existing output is not overwritten without --overwrite");
         assertEquals(37, IdxFiles.readHeader(idx.toString(), 3, conf).count());
     }
+
+    @Test
+    void samplesAGanModelToo() throws Exception {
+        latentdigits.model.GanModel gan = latentdigits.model.GanModel.create(latentdigits.model.GanNetworks.Spec.study(1e-3, 0.5, 9));
+        Path model = tmp.resolve("gan.zip");
+        Files.write(model, gan.toBytes(Map.of()));
+        Path idx = tmp.resolve("gan.idx");
+        Configuration conf = new Configuration();
+        byte[] pixels = SampleJob.sample(SampleJob.OPTIONS.parse(new String[]{"--model", model.toString(), "--n", "12",
+                "--out", idx.toString(), "--seed", "4"}), conf);
+        assertArrayEquals(new int[]{12, 28, 28}, IdxFiles.readHeader(idx.toString(), 3, conf).dims());
+        org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(4);
+        float[] p = gan.pixels(org.nd4j.linalg.factory.Nd4j.randn(DataType.FLOAT, 12, 150)).data().asFloat();
+        for (int i = 0; i < p.length; i++)
+            assertEquals(Math.round(p[i] * 255f), pixels[i] & 0xFF, 1, "pixel " + i + ": tanh output mapped back to 0-255");
+    }
 }

@@ -28,23 +28,6 @@ class CnnVaeTest {
     }
 
     @Test
-    void kernel2Stride2StepsReachTheSideWithPadding0Or1() {
-        assertArrayEquals(new int[]{0, 0, 0, 1, 0}, CnnVae.upsamplingPaddings(28)); // 1 2 4 8 14 28
-        assertArrayEquals(new int[]{0, 0, 1, 0}, CnnVae.upsamplingPaddings(12));    // 1 2 4 6 12
-        assertArrayEquals(new int[]{0, 0, 0}, CnnVae.upsamplingPaddings(8));
-    }
-
-    @Test
-    void theDecoderIsTransposedConvolutionsOfKernel2AndStride2() {
-        Map<String, INDArray> acts = cnn(3).decoder().feedForward(Nd4j.randn(DataType.FLOAT, 2, 2), false);
-        assertArrayEquals(new long[]{2, 128, 2, 2}, acts.get("dec_deconv1").shape());
-        assertArrayEquals(new long[]{2, 64, 4, 4}, acts.get("dec_deconv2").shape());
-        assertArrayEquals(new long[]{2, 32, 8, 8}, acts.get("dec_deconv3").shape());
-        assertArrayEquals(new long[]{2, 16, 14, 14}, acts.get("dec_deconv4").shape());
-        assertArrayEquals(new long[]{2, 1, 28, 28}, acts.get(VaeArchitecture.LOGITS).shape());
-    }
-
-    @Test
     void theEncoderIsFullyConvolutionalDownToTheMoments() {
         VaeModel vae = cnn(2);
         INDArray x = VaeModel.images(VaeModelTest.randomDigits(5, 3), 0, 5);

@@ -126,14 +126,21 @@ class AveragingTrainingMasterTest {
             batches.add(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{x, Nd4j.zeros(DataType.FLOAT, 20, 4)}));
         }
         INDArray start = graph().params().dup();
-        latentdigits.model.GaussianSampleVertexAccess.fixNoise(n -> Nd4j.ones(DataType.FLOAT, n).muli(0.3));
-        try {
+        withFixedNoise(() -> {
             ComputationGraph plain = fitOnce(jsc, batches, 1.0);
             ComputationGraph doubled = fitOnce(jsc, batches, 2.0);
             assertEquals(2, plain.getConfiguration().getIterationCount());
             INDArray plainStep = plain.params().sub(start), doubledStep = doubled.params().sub(start);
             assertTrue(plainStep.norm2Number().doubleValue() > 1e-4, "training must move the parameters");
             assertTrue(doubledStep.equalsWithEps(plainStep.mul(2), 1e-5), "eta = 2 must double the averaged change");
+        });
+    }
+
+    /** Runs with the sampling noise fixed at 0.3, so workers are deterministic. */
+    private static void withFixedNoise(Runnable check) {
+        latentdigits.model.GaussianSampleVertexAccess.fixNoise(n -> Nd4j.ones(DataType.FLOAT, n).muli(0.3));
+        try {
+            check.run();
         } finally {
             latentdigits.model.GaussianSampleVertexAccess.fixNoise(null);
         }
@@ -175,8 +182,7 @@ class AveragingTrainingMasterTest {
     void barrierRoundsTrainLikeJobRounds() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.local2().sparkContext());
         List<MultiDataSet> batches = randomBatches(4);
-        latentdigits.model.GaussianSampleVertexAccess.fixNoise(n -> Nd4j.ones(DataType.FLOAT, n).muli(0.3));
-        try {
+        withFixedNoise(() -> {
             ComputationGraph jobs = fit(jsc, batches, 2.0, false, 2, 2);
             ComputationGraph barrier = fit(jsc, batches, 2.0, true, 2, 2);
             assertTrue(barrier.params().sub(graph().params()).norm2Number().doubleValue() > 1e-4, "training must move the parameters");
@@ -184,9 +190,7 @@ class AveragingTrainingMasterTest {
             assertTrue(barrier.getUpdater().getStateViewArray().equalsWithEps(jobs.getUpdater().getStateViewArray(), 1e-5),
                     "same Adam state after one round");
             assertEquals(jobs.getConfiguration().getIterationCount(), barrier.getConfiguration().getIterationCount());
-        } finally {
-            latentdigits.model.GaussianSampleVertexAccess.fixNoise(null);
-        }
+        });
     }
 
     /** One barrier worker averaging after every minibatch is plain sequential training, step for step. */
@@ -194,16 +198,13 @@ class AveragingTrainingMasterTest {
     void oneBarrierWorkerTrainsExactlyLikeOneJvm() {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.local2().sparkContext());
         List<MultiDataSet> batches = randomBatches(3);
-        latentdigits.model.GaussianSampleVertexAccess.fixNoise(n -> Nd4j.ones(DataType.FLOAT, n).muli(0.3));
-        try {
+        withFixedNoise(() -> {
             ComputationGraph spark = fit(jsc, batches, 1.0, true, 1, 1);
             ComputationGraph local = graph();
             for (MultiDataSet b : batches) local.fit(b);
             assertEquals(3, spark.getConfiguration().getIterationCount());
             assertTrue(spark.params().equalsWithEps(local.params(), 1e-6), "same parameters as sequential fit()");
-        } finally {
-            latentdigits.model.GaussianSampleVertexAccess.fixNoise(null);
-        }
+        });
     }
 
     /** Partitions with different numbers of minibatches: the shorter one keeps joining rounds until all are done. */

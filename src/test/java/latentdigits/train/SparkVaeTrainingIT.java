@@ -1,6 +1,6 @@
 package latentdigits.train;
 
-import latentdigits.jobs.TrainVaeJobAccess;
+import latentdigits.jobs.JobAccess;
 import latentdigits.testing.TestData;
 import latentdigits.testing.TestSpark;
 import latentdigits.util.Json;
@@ -36,7 +36,7 @@ class SparkVaeTrainingIT {
 
     void trainTwoEpochsAndCheckTheRun(String arch) throws Exception {
         Path out = tmp.resolve("run-" + arch);
-        List<Map<String, Object>> rows = TrainVaeJobAccess.train(TestSpark.local2(), "--data", TestData.mnist(), "--out", out.toString(),
+        List<Map<String, Object>> rows = JobAccess.train(TestSpark.local2(), "--data", TestData.mnist(), "--out", out.toString(),
                 "--arch", arch, "--epochs", "2", "--train-limit", "3500", "--validation", "500", "--eval-limit", "1000", "--seed", "3");
         assertEquals(2, rows.size());
         double first = nelbo(rows.get(0)), second = nelbo(rows.get(1));

@@ -1,0 +1,108 @@
+package latentdigits.model;
+
+import latentdigits.data.DigitSource;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * The study's GAN (section 3) as two DL4J graphs:
+ * <pre>
+ *   discriminator:   image (784) -> d1 (50, leaky) -> d2 (50, leaky) -> d_out (1, sigmoid) -> verdict (XENT)
+ *   generator + D:   z (150) -> g1 (50, leaky) -> g2 (50, leaky) -> g_out (784, tanh) -> [d1 -> d2 -> d_out frozen] -> verdict
+ * </pre>
+ * G has the VAE decoder's shape with leaky ReLU and tanh; D has the VAE encoder's shape with one output. In the second
+ * graph every D layer is wrapped in {@link FrozenLayerWithBackprop} (with a NoOp updater, so it keeps no Adam state):
+ * fitting it moves only G, through D's gradient. D's layers have the same names in both graphs, so its parameters
+ * copy across by name after each D step.
+ */
+public final class GanNetworks {
+    public static final String Z = "z";
+    public static final String IMAGE = "image";
+    public static final String GENERATED = "g_out";
+    public static final String VERDICT = "verdict";
+    static final String[] DISCRIMINATOR_LAYERS = {"d1", "d2", "d_out"};
+
+    private GanNetworks() {
+    }
+
+    public record Spec(int latent, int hidden, int pixels, double learningRate, double beta1, long seed) implements java.io.Serializable {
+        public Spec {
+            if (latent < 1) throw new IllegalArgumentException("--latent: expected at least 1, found " + latent);
+            if (hidden < 1) throw new IllegalArgumentException("--hidden: expected at least 1, found " + hidden);
+            if (!(learningRate > 0)) throw new IllegalArgumentException("--learning-rate: expected > 0, found " + learningRate);
+            if (!(beta1 >= 0 && beta1 < 1)) throw new IllegalArgumentException("--beta1: expected 0 <= beta1 < 1, found " + beta1);
+        }
+
+        /** The study's sizes: latent 150, hidden 50, 784 pixels. */
+        public static Spec study(double learningRate, double beta1, long seed) {
+            return new Spec(150, 50, DigitSource.PIXELS, learningRate, beta1, seed);
+        }
+    }
+
+    public static ComputationGraph discriminator(Spec spec) {
+        GraphBuilder g = base(spec).addInputs(IMAGE);
+        addDiscriminator(g, spec, IMAGE, false);
+        g.setOutputs(VERDICT).setInputTypes(InputType.feedForward(spec.pixels()));
+        return init(g);
+    }
+
+    public static ComputationGraph generatorWithFrozenDiscriminator(Spec spec) {
+        GraphBuilder g = base(spec).addInputs(Z)
+                .addLayer("g1", dense(spec.hidden(), Activation.LEAKYRELU), Z)
+                .addLayer("g2", dense(spec.hidden(), Activation.LEAKYRELU), "g1")
+                .addLayer(GENERATED, dense(spec.pixels(), Activation.TANH), "g2");
+        addDiscriminator(g, spec, GENERATED, true);
+        g.setOutputs(VERDICT).setInputTypes(InputType.feedForward(spec.latent()));
+        return init(g);
+    }
+
+    private static void addDiscriminator(GraphBuilder g, Spec spec, String input, boolean frozen) {
+        g.addLayer("d1", maybeFrozen(dense(spec.hidden(), Activation.LEAKYRELU), frozen), input)
+                .addLayer("d2", maybeFrozen(dense(spec.hidden(), Activation.LEAKYRELU), frozen), "d1")
+                .addLayer("d_out", maybeFrozen(dense(1, Activation.SIGMOID), frozen), "d2")
+                .addLayer(VERDICT, new LossLayer.Builder(LossFunctions.LossFunction.XENT).activation(Activation.IDENTITY).build(), "d_out");
+    }
+
+    /** Copies D's parameters from the discriminator graph into the generator's frozen copy. */
+    public static void copyDiscriminator(ComputationGraph discriminator, ComputationGraph generatorWithD) {
+        for (String name : DISCRIMINATOR_LAYERS)
+            generatorWithD.getLayer(name).params().assign(discriminator.getLayer(name).params());
+    }
+
+    private static Layer maybeFrozen(DenseLayer layer, boolean frozen) {
+        if (!frozen) return layer;
+        layer.setIUpdater(new NoOp());
+        return new FrozenLayerWithBackprop(layer);
+    }
+
+    private static DenseLayer dense(int out, Activation activation) {
+        return new DenseLayer.Builder().nOut(out).activation(activation).build();
+    }
+
+    private static GraphBuilder base(Spec spec) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(spec.seed())
+                .dataType(DataType.FLOAT)
+                .updater(new Adam(spec.learningRate(), spec.beta1(), Adam.DEFAULT_ADAM_BETA2_VAR_DECAY, Adam.DEFAULT_ADAM_EPSILON))
+                .weightInit(WeightInit.XAVIER)
+                .graphBuilder();
+    }
+
+    private static ComputationGraph init(GraphBuilder g) {
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+}

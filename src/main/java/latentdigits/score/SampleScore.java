@@ -1,0 +1,65 @@
+package latentdigits.score;
+
+import latentdigits.data.DigitSource;
+import latentdigits.model.DigitClassifier;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What the classifier says about a set of images: the histogram of its predicted classes, its mean confidence
+ * (max softmax), and the Gaussian of its penultimate features (for the Fréchet distance to another set).
+ */
+public record SampleScore(long[] histogram, double meanConfidence, FrechetDistance.Gaussian features) {
+
+    /** @param pixels n images of 784 unsigned bytes (0-255), as in an IDX file */
+    public static SampleScore of(DigitClassifier classifier, byte[] pixels, int n, int batch) {
+        long[] histogram = new long[10];
+        double confidence = 0;
+        double[][] features = new double[n][];
+        for (int from = 0; from < n; from += batch) {
+            int count = Math.min(batch, n - from);
+            float[] x = new float[count * DigitSource.PIXELS];
+            for (int i = 0; i < x.length; i++) x[i] = (pixels[from * DigitSource.PIXELS + i] & 0xFF) / 255f;
+            DigitClassifier.Outputs out = classifier.outputs(Nd4j.create(x, new long[]{count, DigitSource.PIXELS}, 'c'));
+            INDArray p = out.probabilities().castTo(DataType.DOUBLE);
+            INDArray f = out.features().castTo(DataType.DOUBLE);
+            INDArray predicted = p.argMax(1);
+            INDArray max = p.max(1);
+            for (int i = 0; i < count; i++) {
+                histogram[predicted.getInt(i)]++;
+                confidence += max.getDouble(i);
+                features[from + i] = f.getRow(i).toDoubleVector();
+            }
+        }
+        return new SampleScore(histogram, confidence / n, FrechetDistance.Gaussian.of(features));
+    }
+
+    /** The JSON report: histogram (counts and fractions), confidence, and the Fréchet distance to {@code reference}. */
+    public Map<String, Object> report(SampleScore reference, String referenceName) {
+        long n = 0;
+        for (long c : histogram) n += c;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("images", n);
+        Map<String, Object> counts = new LinkedHashMap<>(), fractions = new LinkedHashMap<>();
+        double lowest = 1, highest = 0;
+        for (int digit = 0; digit < 10; digit++) {
+            double f = (double) histogram[digit] / n;
+            counts.put(String.valueOf(digit), histogram[digit]);
+            fractions.put(String.valueOf(digit), Math.round(f * 10000) / 10000.0);
+            lowest = Math.min(lowest, f);
+            highest = Math.max(highest, f);
+        }
+        r.put("class_counts", counts);
+        r.put("class_fractions", fractions);
+        r.put("smallest_class_fraction", Math.round(lowest * 10000) / 10000.0);
+        r.put("largest_class_fraction", Math.round(highest * 10000) / 10000.0);
+        r.put("mean_max_softmax", Math.round(meanConfidence * 10000) / 10000.0);
+        r.put("frechet_distance", Math.round(FrechetDistance.between(features, reference.features) * 10000) / 10000.0);
+        r.put("frechet_reference", referenceName);
+        return r;
+    }
+}

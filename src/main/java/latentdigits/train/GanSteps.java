@@ -1,0 +1,39 @@
+package latentdigits.train;
+
+import latentdigits.model.GanModel;
+import latentdigits.model.GanNetworks;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The study's GAN step, the same in one JVM and on every Spark worker: D learns to tell a minibatch of data from as
+ * many generated images (labels with noise), then G, on fresh z, learns to make D call its images data.
+ */
+final class GanSteps {
+    private final GanModel gan;
+    private final double labelNoise;
+
+    /** @param labelNoise real images get labels uniform in [1 - noise, 1], generated ones uniform in [0, noise] */
+    GanSteps(GanModel gan, double labelNoise) {
+        this.gan = gan;
+        this.labelNoise = labelNoise;
+    }
+
+    void step(INDArray real) {
+        int n = real.rows();
+        INDArray fake = gan.generate(gan.randomLatent(n));
+        gan.discriminator().fit(new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.vstack(real, fake),
+                Nd4j.vstack(realLabels(n, labelNoise), fakeLabels(n, labelNoise))));
+        GanNetworks.copyDiscriminator(gan.discriminator(), gan.generator());
+        gan.generator().fit(new org.nd4j.linalg.dataset.MultiDataSet(gan.randomLatent(n), Nd4j.ones(DataType.FLOAT, n, 1)));
+    }
+
+    static INDArray realLabels(int n, double noise) {
+        return Nd4j.rand(DataType.FLOAT, n, 1).muli(-noise).addi(1);
+    }
+
+    static INDArray fakeLabels(int n, double noise) {
+        return Nd4j.rand(DataType.FLOAT, n, 1).muli(noise);
+    }
+}

@@ -1,0 +1,118 @@
+package latentdigits.train;
+
+import latentdigits.data.DigitBlock;
+import latentdigits.figures.GanFigures;
+import latentdigits.model.GanModel;
+import latentdigits.util.RunDirectory;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Trains the GAN one epoch at a time: on Spark, one barrier stage per epoch whose workers average both players'
+ * gradients at every step ({@link GanRounds}); or, as the reference, the same steps in this JVM. A step sees the same
+ * number of real images either way: P workers with batch / P images each and averaged gradients make the same Adam
+ * step as one trainer with the whole batch (a test checks this), so the GAN's dynamics do not depend on P.
+ */
+public final class GanTrainer implements EpochTrainer {
+    /**
+     * @param batch      real images per step over all workers, as in the study's single trainer: on Spark each of the
+     *                   P workers takes batch / P of them (rounded up), and their gradients are averaged
+     * @param labelNoise real labels uniform in [1 - noise, 1], generated ones in [0, noise]
+     */
+    public record Settings(Engine engine, int batch, double labelNoise, long seed) {
+        public Settings {
+            if (!(labelNoise >= 0 && labelNoise < 0.5))
+                throw new IllegalArgumentException("--label-noise: expected 0 <= noise < 0.5, found " + labelNoise);
+            if (batch < 1) throw new IllegalArgumentException("--batch: expected at least 1, found " + batch);
+        }
+    }
+
+    private static final int EVAL_IMAGES = 100;
+
+    private final JavaSparkContext jsc;
+    private final GanModel gan;
+    private final TrainingShards shards;
+    private final Settings settings;
+    private final Map<String, Object> provenance;
+    private final String runId = java.util.UUID.randomUUID().toString();
+    private final Random stageSeeds;
+    private final DigitBlock localTrain;
+    private final GanSteps localSteps;
+    private final INDArray evalReal;
+    private final INDArray evalZ;
+    private final INDArray fixedZ;
+
+    public GanTrainer(JavaSparkContext jsc, GanModel gan, TrainingShards shards, Settings settings, Map<String, Object> provenance) {
+        this.jsc = jsc;
+        this.gan = gan;
+        this.shards = shards;
+        this.settings = settings;
+        this.provenance = provenance;
+        this.stageSeeds = new Random(settings.seed());
+        this.evalReal = GanModel.realImages(shards.trainSample(EVAL_IMAGES), 0, EVAL_IMAGES);
+        Nd4j.getRandom().setSeed(settings.seed());
+        this.evalZ = gan.randomLatent(EVAL_IMAGES);
+        this.fixedZ = gan.randomLatent(64);
+        this.localTrain = settings.engine() == Engine.JVM ? shards.trainSample(Integer.MAX_VALUE) : null;
+        this.localSteps = new GanSteps(gan, settings.labelNoise());
+    }
+
+    @Override
+    public long fitEpoch(int epoch) {
+        if (settings.engine() == Engine.JVM) {
+            DigitBlock shuffled = localTrain.select(TrainingShards.shuffled(localTrain.size(), new Random(settings.seed() * 31 + epoch)));
+            for (int from = 0; from < shuffled.size(); from += settings.batch())
+                localSteps.step(GanModel.realImages(shuffled, from, Math.min(shuffled.size(), from + settings.batch())));
+            return shards.trainCount();
+        }
+        Broadcast<GanState> state = jsc.broadcast(GanState.of(gan));
+        JavaRDD<INDArray> minibatches = shards.epochBatches(epoch, settings.seed(), perWorkerBatch(), GanModel::realImages);
+        List<GanRounds.Result> results = minibatches.rdd().barrier()
+                .mapPartitions(new GanRounds(state, gan.spec(), settings.labelNoise(), runId, stageSeeds.nextLong()), false,
+                        scala.reflect.ClassTag$.MODULE$.apply(GanRounds.Result.class))
+                .toJavaRDD().collect();
+        results.stream().filter(r -> r.state() != null).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no GAN worker returned the networks (" + results.size() + " results)"))
+                .state().applyTo(gan);
+        state.destroy();
+        return shards.trainCount();
+    }
+
+    /** Each worker's share of a step's real images. */
+    int perWorkerBatch() {
+        return (settings.batch() + shards.partitions() - 1) / shards.partitions();
+    }
+
+    @Override
+    public Map<String, Double> evaluate() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("d_loss", EpochLoop.round(gan.discriminatorLoss(evalReal, evalZ), 4));
+        m.put("g_loss", EpochLoop.round(gan.generatorLoss(evalZ), 4));
+        return m;
+    }
+
+    @Override
+    public String describe(Map<String, Double> m) {
+        return String.format("D loss %.3f | G loss %.3f", m.get("d_loss"), m.get("g_loss"));
+    }
+
+    @Override
+    public void writeEpochFigures(RunDirectory run, int epoch) throws IOException {
+        run.writePng(String.format("figures/samples-epoch-%03d.png", epoch),
+                GanFigures.samples(gan, fixedZ, 8, "GAN, epoch " + epoch + ": G on 64 fixed z ~ N(0, I)"));
+    }
+
+    @Override
+    public byte[] modelBytes() throws IOException {
+        return gan.toBytes(provenance);
+    }
+}

@@ -1,0 +1,65 @@
+package latentdigits.train;
+
+import latentdigits.data.DigitBlock;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+import java.util.Random;
+
+/**
+ * Fits one ComputationGraph an epoch at a time on the training shards: on Spark through {@link AveragingTrainingMaster}
+ * (DL4J's parameter averaging, corrected), or, as the reference, with plain fit() in this JVM on minibatches made the
+ * same way. Shared by the VAEs and the digit classifier.
+ */
+final class GraphEpochs {
+    private final ComputationGraph graph;
+    private final TrainingShards shards;
+    private final int batch;
+    private final long seed;
+    private final TrainingShards.BatchMaker<MultiDataSet> minibatch;
+    private final AveragingTrainingMaster master;
+    private final SparkComputationGraph sparkGraph;
+    private final DigitBlock localTrain;
+
+    /** @param outerLearningRate already resolved (0 = number of workers is the caller's business) */
+    GraphEpochs(JavaSparkContext jsc, ComputationGraph graph, TrainingShards shards, Engine engine, int batch,
+                int averagingFrequency, double outerLearningRate, boolean barrierRounds, long seed,
+                TrainingShards.BatchMaker<MultiDataSet> minibatch) {
+        this.graph = graph;
+        this.shards = shards;
+        this.batch = batch;
+        this.seed = seed;
+        this.minibatch = minibatch;
+        if (engine == Engine.SPARK) {
+            this.master = AveragingTrainingMaster.create(shards.partitions(), batch, averagingFrequency, outerLearningRate, barrierRounds, seed);
+            this.sparkGraph = new SparkComputationGraph(jsc, graph, master);
+            this.localTrain = null;
+        } else {
+            this.master = null;
+            this.sparkGraph = null;
+            this.localTrain = shards.trainSample(Integer.MAX_VALUE);
+        }
+    }
+
+    /** One pass over the training images; returns how many there were. */
+    long fitEpoch(int epoch) {
+        if (sparkGraph != null) {
+            JavaRDD<MultiDataSet> batches = shards.epochBatches(epoch, seed, batch, minibatch);
+            sparkGraph.fitMultiDataSet(batches);
+            batches.unpersist(false); // the stock master persists what it is given and never releases it
+        } else {
+            DigitBlock shuffled = localTrain.select(TrainingShards.shuffled(localTrain.size(), new Random(seed * 31 + epoch)));
+            for (int from = 0; from < shuffled.size(); from += batch)
+                graph.fit(minibatch.make(shuffled, from, Math.min(shuffled.size(), from + batch)));
+        }
+        return shards.trainCount();
+    }
+
+    /** The Spark master in use, or null for the single-JVM engine. */
+    AveragingTrainingMaster master() {
+        return master;
+    }
+}
