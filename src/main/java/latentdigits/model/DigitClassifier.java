@@ -2,7 +2,6 @@ package latentdigits.model;
 
 import latentdigits.data.DigitBlock;
 import latentdigits.data.DigitSource;
-import latentdigits.util.UserError;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -97,8 +96,7 @@ public final class DigitClassifier {
     }
 
     public static DigitClassifier fromLoaded(ModelFiles.Loaded loaded, String source) {
-        if (!KIND.equals(loaded.metadata().get("kind")))
-            throw new UserError(source + ": expected a digit classifier (kind \"classifier\"), found kind \"" + loaded.metadata().get("kind") + "\"");
+        ModelFiles.requireKind(loaded, KIND, "a digit classifier", source);
         return new DigitClassifier(loaded.graph());
     }
 }

@@ -1,7 +1,6 @@
 package latentdigits.model;
 
 import latentdigits.data.DigitBlock;
-import latentdigits.util.UserError;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -96,9 +95,7 @@ public final class GanModel {
     }
 
     public static GanModel fromLoaded(ModelFiles.Loaded loaded, String source) {
-        Map<String, Object> m = loaded.metadata();
-        if (!KIND.equals(m.get("kind")))
-            throw new UserError(source + ": expected a GAN model (kind \"gan\"), found kind \"" + m.get("kind") + "\"");
+        Map<String, Object> m = ModelFiles.requireKind(loaded, KIND, "a GAN model", source);
         ComputationGraph g = loaded.graph();
         GanNetworks.Spec spec = new GanNetworks.Spec(((Number) m.get("latent")).intValue(), ((Number) m.get("hidden")).intValue(),
                 (int) g.getLayer(GanNetworks.GENERATED).getParam("W").size(1), ((Number) m.get("learning_rate")).doubleValue(),

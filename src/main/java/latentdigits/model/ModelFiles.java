@@ -57,6 +57,14 @@ public final class ModelFiles {
         }
     }
 
+    /** The file's metadata, once it is known to hold a model of this kind (else a clear error naming the file). */
+    public static Map<String, Object> requireKind(Loaded loaded, String kind, String what, String source) {
+        Object found = loaded.metadata().get("kind");
+        if (!kind.equals(found))
+            throw new UserError(source + ": expected " + what + " (kind \"" + kind + "\"), found kind \"" + found + "\"");
+        return loaded.metadata();
+    }
+
     public static byte[] readBytes(String file, Configuration conf) throws IOException {
         Path path = new Path(file);
         FileSystem fs = HadoopFs.of(path, conf);

@@ -2,7 +2,6 @@ package latentdigits.model;
 
 import latentdigits.data.DigitBlock;
 import latentdigits.data.DigitSource;
-import latentdigits.util.UserError;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -141,9 +140,7 @@ public final class VaeModel {
     }
 
     public static VaeModel fromLoaded(ModelFiles.Loaded loaded, String source) {
-        Map<String, Object> m = loaded.metadata();
-        if (!KIND.equals(m.get("kind")))
-            throw new UserError(source + ": expected a VAE model (kind \"vae\"), found kind \"" + m.get("kind") + "\"");
+        Map<String, Object> m = ModelFiles.requireKind(loaded, KIND, "a VAE model", source);
         VaeNetworks.Spec spec = new VaeNetworks.Spec(VaeArchitecture.named(String.valueOf(m.get("architecture")), source),
                 ((Number) m.get("latent")).intValue(), ((Number) m.get("learning_rate")).doubleValue(),
                 ((Number) m.get("seed")).longValue(), loaded.graph().getConfiguration().getDataType());

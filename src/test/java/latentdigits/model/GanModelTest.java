@@ -83,4 +83,13 @@ class GanModelTest {
         assertEquals(gan.discriminator().params(), loaded.discriminator().params());
         assertEquals(gan.spec(), loaded.spec());
     }
+
+    @Test
+    void aGanFileIsNotTakenForAVaeOrAClassifier() throws Exception {
+        ModelFiles.Loaded loaded = ModelFiles.fromBytes(study(5).toBytes(Map.of()), "gan.zip");
+        latentdigits.util.UserError e = org.junit.jupiter.api.Assertions.assertThrows(latentdigits.util.UserError.class,
+                () -> VaeModel.fromLoaded(loaded, "gan.zip"));
+        assertEquals("gan.zip: expected a VAE model (kind \"vae\"), found kind \"gan\"", e.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(latentdigits.util.UserError.class, () -> DigitClassifier.fromLoaded(loaded, "gan.zip"));
+    }
 }
