@@ -9,14 +9,11 @@ import latentdigits.model.VaeModel;
 import latentdigits.util.RunDirectory;
 import latentdigits.util.UserError;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.util.UUID;
 
 /** Draws z ~ N(0, I), decodes it and writes the images as an IDX ubyte file (N x 28 x 28), optionally as a PNG sheet. */
 public final class SampleJob {
