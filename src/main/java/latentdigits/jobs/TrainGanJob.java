@@ -37,6 +37,7 @@ public final class TrainGanJob {
             .value("learning-rate", "LR", "Adam learning rate of both players")
             .value("beta1", "B1", "Adam's beta1 of both players")
             .value("label-noise", "E", "real labels uniform in [1 - E, 1], generated ones in [0, E]")
+            .value("generated-label-noise", "E2", "generated labels uniform in [0, E2] instead (0: one-sided smoothing); empty = --label-noise")
             .value("latent", "K", "dimensions of z")
             .value("hidden", "H", "units of each hidden layer of G and D")
             .value("engine", "spark|jvm", "spark: one barrier stage per epoch, gradients averaged over workers every step; jvm: the same steps in the driver")
@@ -53,13 +54,20 @@ public final class TrainGanJob {
         JobMain.mainWithSpark(OPTIONS, args, (spark, a) -> train(spark, a, args));
     }
 
+    static latentdigits.train.GanSteps.LabelNoise labelNoise(Options.Args a) {
+        double real = a.number("label-noise");
+        String generated = a.get("generated-label-noise");
+        return new latentdigits.train.GanSteps.LabelNoise(real,
+                generated == null || generated.isBlank() ? real : Double.parseDouble(generated.trim()));
+    }
+
     /** Returns the metrics rows; the run directory is complete (renamed into place) when this returns. */
     public static List<Map<String, Object>> train(SparkSession spark, Options.Args a, String[] commandLine) throws Exception {
         long seed = a.longValue("seed", 0);
         GanNetworks.Spec spec = new GanNetworks.Spec(a.integer("latent", 1), a.integer("hidden", 1), DigitSource.PIXELS,
                 a.number("learning-rate"), a.number("beta1"), seed);
         GanTrainer.Settings settings = new GanTrainer.Settings(TrainVaeJob.engine(a.require("engine")), a.integer("batch", 1),
-                a.number("label-noise"), seed);
+                labelNoise(a), seed);
         int epochs = a.integer("epochs", 1);
         JavaSparkContext jsc = SparkRuntime.context(spark);
         Configuration conf = jsc.hadoopConfiguration();

@@ -27,11 +27,11 @@ final class GanRounds extends AbstractFunction1<scala.collection.Iterator<INDArr
 
     private final Broadcast<GanState> state;
     private final GanNetworks.Spec spec;
-    private final double labelNoise;
+    private final GanSteps.LabelNoise labelNoise;
     private final String runId;
     private final long seed;
 
-    GanRounds(Broadcast<GanState> state, GanNetworks.Spec spec, double labelNoise, String runId, long seed) {
+    GanRounds(Broadcast<GanState> state, GanNetworks.Spec spec, GanSteps.LabelNoise labelNoise, String runId, long seed) {
         this.state = state;
         this.spec = spec;
         this.labelNoise = labelNoise;

@@ -10,12 +10,24 @@ import org.nd4j.linalg.factory.Nd4j;
  * The study's GAN step, the same in one JVM and on every Spark worker: D learns to tell a minibatch of data from as
  * many generated images (labels with noise), then G, on fresh z, learns to make D call its images data.
  */
-final class GanSteps {
+public final class GanSteps {
     private final GanModel gan;
-    private final double labelNoise;
+    private final LabelNoise labelNoise;
 
-    /** @param labelNoise real images get labels uniform in [1 - noise, 1], generated ones uniform in [0, noise] */
-    GanSteps(GanModel gan, double labelNoise) {
+    /**
+     * Noisy targets for D: real images get labels uniform in [1 - real, 1], generated ones uniform in [0, generated]
+     * (generated = 0 is one-sided smoothing).
+     */
+    public record LabelNoise(double real, double generated) implements java.io.Serializable {
+        public LabelNoise {
+            if (!(real >= 0 && real < 0.5))
+                throw new IllegalArgumentException("--label-noise: expected 0 <= noise < 0.5, found " + real);
+            if (!(generated >= 0 && generated < 0.5))
+                throw new IllegalArgumentException("--generated-label-noise: expected 0 <= noise < 0.5, found " + generated);
+        }
+    }
+
+    GanSteps(GanModel gan, LabelNoise labelNoise) {
         this.gan = gan;
         this.labelNoise = labelNoise;
     }
@@ -24,7 +36,7 @@ final class GanSteps {
         int n = real.rows();
         INDArray fake = gan.generate(gan.randomLatent(n));
         gan.discriminator().fit(new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.vstack(real, fake),
-                Nd4j.vstack(realLabels(n, labelNoise), fakeLabels(n, labelNoise))));
+                Nd4j.vstack(realLabels(n, labelNoise.real()), fakeLabels(n, labelNoise.generated()))));
         GanNetworks.copyDiscriminator(gan.discriminator(), gan.generator());
         gan.generator().fit(new org.nd4j.linalg.dataset.MultiDataSet(gan.randomLatent(n), Nd4j.ones(DataType.FLOAT, n, 1)));
     }

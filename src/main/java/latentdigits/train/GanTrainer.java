@@ -26,12 +26,10 @@ public final class GanTrainer implements EpochTrainer {
     /**
      * @param batch      real images per step over all workers, as in the study's single trainer: on Spark each of the
      *                   P workers takes batch / P of them (rounded up), and their gradients are averaged
-     * @param labelNoise real labels uniform in [1 - noise, 1], generated ones in [0, noise]
+     * @param labelNoise D's noisy targets ({@link GanSteps.LabelNoise})
      */
-    public record Settings(Engine engine, int batch, double labelNoise, long seed) {
+    public record Settings(Engine engine, int batch, GanSteps.LabelNoise labelNoise, long seed) {
         public Settings {
-            if (!(labelNoise >= 0 && labelNoise < 0.5))
-                throw new IllegalArgumentException("--label-noise: expected 0 <= noise < 0.5, found " + labelNoise);
             if (batch < 1) throw new IllegalArgumentException("--batch: expected at least 1, found " + batch);
         }
     }

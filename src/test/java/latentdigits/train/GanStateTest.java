@@ -18,7 +18,7 @@ class GanStateTest {
         GanModel original = GanModel.create(SPEC);
         Nd4j.getRandom().setSeed(1);
         INDArray real = Nd4j.rand(DataType.FLOAT, 6, 12).muli(2).subi(1);
-        GanSteps steps = new GanSteps(original, 0.1);
+        GanSteps steps = new GanSteps(original, new GanSteps.LabelNoise(0.1, 0.1));
         for (int i = 0; i < 3; i++) steps.step(real);
 
         GanModel moved = GanModel.create(new GanNetworks.Spec(5, 8, 12, 1e-2, 0.5, 99)); // other initial values
@@ -31,7 +31,7 @@ class GanStateTest {
         Nd4j.getRandom().setSeed(2);
         steps.step(real);
         Nd4j.getRandom().setSeed(2);
-        new GanSteps(moved, 0.1).step(real);
+        new GanSteps(moved, new GanSteps.LabelNoise(0.1, 0.1)).step(real);
         assertEquals(original.discriminator().params(), moved.discriminator().params(), "D's next step is the same");
         assertEquals(original.generator().params(), moved.generator().params(), "G's next step is the same");
     }

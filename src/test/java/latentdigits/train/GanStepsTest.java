@@ -45,7 +45,7 @@ class GanStepsTest {
                     AllReducedGradients gradients = new AllReducedGradients(StageAllReduce.inThisJvm(local, rank));
                     workers[rank].discriminator().setListeners(gradients);
                     workers[rank].generator().setListeners(gradients);
-                    GanSteps steps = new GanSteps(workers[rank], 0.1);
+                    GanSteps steps = new GanSteps(workers[rank], new GanSteps.LabelNoise(0.1, 0.1));
                     for (int i = 0; i < 4; i++) steps.step(Nd4j.rand(DataType.FLOAT, 6, 12).muli(2).subi(1));
                     return null;
                 });
@@ -71,9 +71,9 @@ class GanStepsTest {
             Nd4j.getRandom().setSeed(7 + i);
             INDArray real = Nd4j.rand(DataType.FLOAT, 6, 12).muli(2).subi(1);
             Nd4j.getRandom().setSeed(70 + i);
-            new GanSteps(plain, 0.1).step(real);
+            new GanSteps(plain, new GanSteps.LabelNoise(0.1, 0.1)).step(real);
             Nd4j.getRandom().setSeed(70 + i);
-            new GanSteps(listened, 0.1).step(real);
+            new GanSteps(listened, new GanSteps.LabelNoise(0.1, 0.1)).step(real);
         }
         assertEquals(plain.discriminator().params(), listened.discriminator().params());
         assertEquals(plain.generator().params(), listened.generator().params());
