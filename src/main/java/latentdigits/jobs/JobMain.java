@@ -1,8 +1,10 @@
 package latentdigits.jobs;
 
 import latentdigits.data.DataFileException;
+import latentdigits.train.SparkRuntime;
 import latentdigits.train.TrainingDivergedException;
 import latentdigits.util.UserError;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * How every job starts and ends: parse flags (or print --help), run, and turn failures into one clear line.
@@ -14,7 +16,7 @@ public final class JobMain {
     }
 
     public interface SparkBody {
-        void run(org.apache.spark.sql.SparkSession spark, Options.Args args) throws Exception;
+        void run(SparkSession spark, Options.Args args) throws Exception;
     }
 
     private JobMain() {
@@ -23,7 +25,7 @@ public final class JobMain {
     /** A job that needs Spark: one session (embedded, or spark-submit's), stopped however the job ends. */
     public static void mainWithSpark(Options options, String[] args, SparkBody body) {
         main(options, args, a -> {
-            org.apache.spark.sql.SparkSession spark = latentdigits.train.SparkRuntime.session(options.job(), a.get("master"));
+            SparkSession spark = SparkRuntime.session(options.job(), a.get("master"));
             try {
                 body.run(spark, a);
                 return 0;

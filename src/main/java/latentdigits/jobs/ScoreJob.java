@@ -42,7 +42,7 @@ public final class ScoreJob {
 
     public static Map<String, Object> score(Options.Args a, Configuration conf) throws Exception {
         String classifierFile = a.require("classifier"), samplesFile = a.require("samples");
-        String out = a.get("out") == null || a.get("out").isBlank() ? samplesFile + ".score.json" : a.get("out");
+        String out = a.getOr("out", samplesFile + ".score.json");
         SampleJob.refuseExisting("--out", out, a.flag("overwrite"), conf);
         int batch = a.integer("batch", 1);
         IdxHeader header = IdxFiles.readHeader(samplesFile, 3, conf);
@@ -53,8 +53,9 @@ public final class ScoreJob {
                 ModelFiles.fromBytes(ModelFiles.readBytes(classifierFile, conf), classifierFile), classifierFile);
         DigitBlock test = DigitSource.open(a.require("data"), DigitSource.Split.TEST, conf).readAll(conf);
 
-        SampleScore reference = SampleScore.of(classifier, test.pixels(), test.size(), batch);
-        SampleScore samples = SampleScore.of(classifier, IdxFiles.readRecords(header, 0, header.count(), conf), header.count(), batch);
+        SampleScore reference = SampleScore.of(classifier, test, batch);
+        byte[] pixels = IdxFiles.readRecords(header, 0, header.count(), conf);
+        SampleScore samples = SampleScore.of(classifier, DigitBlock.contiguous(0, pixels, new byte[header.count()]), batch); // unlabelled
         Map<String, Object> report = samples.report(reference, "test images of " + a.require("data") + " (" + test.size() + ")");
         report.put("samples", samplesFile);
         report.put("classifier", classifierFile);

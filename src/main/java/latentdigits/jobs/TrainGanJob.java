@@ -56,9 +56,8 @@ public final class TrainGanJob {
 
     static latentdigits.train.GanSteps.LabelNoise labelNoise(Options.Args a) {
         double real = a.number("label-noise");
-        String generated = a.get("generated-label-noise");
-        return new latentdigits.train.GanSteps.LabelNoise(real,
-                generated == null || generated.isBlank() ? real : Double.parseDouble(generated.trim()));
+        boolean same = a.getOr("generated-label-noise", null) == null;
+        return new latentdigits.train.GanSteps.LabelNoise(real, same ? real : a.number("generated-label-noise"));
     }
 
     /** Returns the metrics rows; the run directory is complete (renamed into place) when this returns. */

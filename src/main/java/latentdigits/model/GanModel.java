@@ -4,7 +4,6 @@ import latentdigits.data.DigitBlock;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
@@ -101,12 +100,7 @@ public final class GanModel {
                 (int) g.getLayer(GanNetworks.GENERATED).getParam("W").size(1), ((Number) m.get("learning_rate")).doubleValue(),
                 ((Number) m.get("beta1")).doubleValue(), ((Number) m.get("seed")).longValue());
         ComputationGraph d = GanNetworks.discriminator(spec);
-        for (String name : GanNetworks.DISCRIMINATOR_LAYERS) d.getLayer(name).params().assign(g.getLayer(name).params());
+        GanNetworks.copyDiscriminator(g, d);
         return new GanModel(spec, d, g);
-    }
-
-    /** One training step's data for D: real and generated images with (noisy) labels. */
-    static MultiDataSet discriminatorBatch(INDArray real, INDArray fake, INDArray realLabels, INDArray fakeLabels) {
-        return new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.vstack(real, fake), Nd4j.vstack(realLabels, fakeLabels));
     }
 }

@@ -32,7 +32,7 @@ public final class GanNetworks {
     public static final String IMAGE = "image";
     public static final String GENERATED = "g_out";
     public static final String VERDICT = "verdict";
-    static final String[] DISCRIMINATOR_LAYERS = {"d1", "d2", "d_out"};
+    private static final String[] DISCRIMINATOR_LAYERS = {"d1", "d2", "d_out"};
 
     private GanNetworks() {
     }
@@ -75,10 +75,9 @@ public final class GanNetworks {
                 .addLayer(VERDICT, new LossLayer.Builder(LossFunctions.LossFunction.XENT).activation(Activation.IDENTITY).build(), "d_out");
     }
 
-    /** Copies D's parameters from the discriminator graph into the generator's frozen copy. */
-    public static void copyDiscriminator(ComputationGraph discriminator, ComputationGraph generatorWithD) {
-        for (String name : DISCRIMINATOR_LAYERS)
-            generatorWithD.getLayer(name).params().assign(discriminator.getLayer(name).params());
+    /** Copies D's parameters between any two graphs holding D's layers: D itself and G's frozen copy, either way. */
+    public static void copyDiscriminator(ComputationGraph from, ComputationGraph to) {
+        for (String name : DISCRIMINATOR_LAYERS) to.getLayer(name).params().assign(from.getLayer(name).params());
     }
 
     private static Layer maybeFrozen(DenseLayer layer, boolean frozen) {

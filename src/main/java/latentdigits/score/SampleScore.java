@@ -1,10 +1,10 @@
 package latentdigits.score;
 
-import latentdigits.data.DigitSource;
+import latentdigits.data.DigitBlock;
 import latentdigits.model.DigitClassifier;
+import latentdigits.model.VaeModel;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,16 +15,15 @@ import java.util.Map;
  */
 public record SampleScore(long[] histogram, double meanConfidence, FrechetDistance.Gaussian features) {
 
-    /** @param pixels n images of 784 unsigned bytes (0-255), as in an IDX file */
-    public static SampleScore of(DigitClassifier classifier, byte[] pixels, int n, int batch) {
+    /** Scores the images of {@code images} (their labels are not used). */
+    public static SampleScore of(DigitClassifier classifier, DigitBlock images, int batch) {
+        int n = images.size();
         long[] histogram = new long[10];
         double confidence = 0;
         double[][] features = new double[n][];
         for (int from = 0; from < n; from += batch) {
             int count = Math.min(batch, n - from);
-            float[] x = new float[count * DigitSource.PIXELS];
-            for (int i = 0; i < x.length; i++) x[i] = (pixels[from * DigitSource.PIXELS + i] & 0xFF) / 255f;
-            DigitClassifier.Outputs out = classifier.outputs(Nd4j.create(x, new long[]{count, DigitSource.PIXELS}, 'c'));
+            DigitClassifier.Outputs out = classifier.outputs(VaeModel.images(images, from, from + count));
             INDArray p = out.probabilities().castTo(DataType.DOUBLE);
             INDArray f = out.features().castTo(DataType.DOUBLE);
             INDArray predicted = p.argMax(1);

@@ -17,7 +17,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.ObjectStreamException;
 import java.io.Serializable;
@@ -143,16 +142,13 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         List<BarrierRounds.WorkerResult> results = trainingData.rdd().barrier()
                 .mapPartitions(rounds, false, scala.reflect.ClassTag$.MODULE$.apply(BarrierRounds.WorkerResult.class))
                 .toJavaRDD().collect();
-        BarrierRounds.WorkerResult first = results.stream().filter(r -> r.parameters() != null).findFirst()
+        BarrierRounds.WorkerResult first = results.stream().filter(r -> r.network() != null).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no worker returned the network (" + results.size() + " results)"));
         ComputationGraph net = graph.getNetwork();
-        net.setParams(row(FloatArrays.fromBytes(first.parameters())).castTo(net.params().dataType()));
-        if (first.updaterState() != null)
-            net.getUpdater().setStateViewArray(row(FloatArrays.fromBytes(first.updaterState()))
-                    .castTo(net.getUpdater().getStateViewArray().dataType()));
+        first.network().applyTo(net);
         if (first.rounds() > 0) graph.setScore(first.score());
-        ComputationGraphConfiguration conf = net.getConfiguration();
-        conf.setIterationCount(results.stream().mapToInt(BarrierRounds.WorkerResult::iterations).max().orElse(conf.getIterationCount()));
+        // a worker whose partition ran out early took fewer steps than the others
+        net.getConfiguration().setIterationCount(results.stream().mapToInt(BarrierRounds.WorkerResult::iterations).max().getAsInt());
     }
 
     @Override
@@ -186,14 +182,14 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         }
 
         private Object writeReplace() throws ObjectStreamException {
-            return new Wire(FloatArrays.toBytes(floats(getParameters())),
-                    getUpdaterState() == null ? null : FloatArrays.toBytes(floats(getUpdaterState())));
+            return new Wire(FloatArrays.bytes(getParameters()),
+                    FloatArrays.bytes(getUpdaterState()));
         }
 
         private record Wire(byte[] parameters, byte[] updaterState) implements Serializable {
             private Object readResolve() throws ObjectStreamException {
-                return new NetBroadcastTuple((ComputationGraphConfiguration) null, row(FloatArrays.fromBytes(parameters)),
-                        updaterState == null ? null : row(FloatArrays.fromBytes(updaterState)));
+                return new NetBroadcastTuple((ComputationGraphConfiguration) null, FloatArrays.row(FloatArrays.fromBytes(parameters)),
+                        updaterState == null ? null : FloatArrays.row(FloatArrays.fromBytes(updaterState)));
             }
         }
     }
@@ -235,8 +231,8 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         static FlatSum of(ParameterAveragingTrainingResult result) {
             FlatSum s = new FlatSum();
             if (result.getParameters() == null) return s; // a worker whose partition had no minibatch this round
-            s.parameters = floats(result.getParameters());
-            s.updaterState = floats(result.getUpdaterState());
+            s.parameters = FloatArrays.floats(result.getParameters());
+            s.updaterState = FloatArrays.floats(result.getUpdaterState());
             s.score = result.getScore();
             s.count = 1;
             return s;
@@ -253,27 +249,12 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         }
 
         INDArray mean(float[] values, DataType dataType) {
-            return row(values).divi(count).castTo(dataType);
+            return FloatArrays.row(values).divi(count).castTo(dataType);
         }
 
         private static void addInto(float[] target, float[] values) {
             for (int i = 0; i < target.length; i++) target[i] += values[i];
         }
-    }
-
-    /** Bulk copy out of native memory (DataBuffer.asFloat() reads element by element). */
-    static float[] floats(INDArray array) {
-        if (array == null) return null;
-        INDArray c = array.castTo(DataType.FLOAT).dup('c');
-        float[] out = new float[(int) c.length()];
-        c.data().asNioFloat().get(out);
-        return out;
-    }
-
-    static INDArray row(float[] values) {
-        INDArray row = Nd4j.createUninitialized(DataType.FLOAT, 1, values.length);
-        row.data().asNioFloat().put(values);
-        return row;
     }
 
     /**

@@ -41,8 +41,7 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
     }
 
     /** What a task hands back: the network (from partition 0 only; all are identical), its step count and score. */
-    record WorkerResult(int partition, byte[] parameters, byte[] updaterState, int iterations, int rounds, double score)
-            implements Serializable {
+    record WorkerResult(NetworkBytes network, int iterations, int rounds, double score) implements Serializable {
     }
 
     @Override
@@ -84,10 +83,7 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
                 rounds++;
             }
             int iterations = net.getConfiguration().getIterationCount();
-            WorkerResult result = context.partitionId() == 0
-                    ? new WorkerResult(0, FloatArrays.toBytes(AveragingTrainingMaster.floats(params)),
-                    state == null ? null : FloatArrays.toBytes(AveragingTrainingMaster.floats(state)), iterations, rounds, score)
-                    : new WorkerResult(context.partitionId(), null, null, iterations, rounds, score);
+            WorkerResult result = new WorkerResult(context.partitionId() == 0 ? NetworkBytes.of(net) : null, iterations, rounds, score);
             return JavaConverters.asScalaIterator(List.of(result).iterator());
         }
     }

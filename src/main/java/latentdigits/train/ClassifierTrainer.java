@@ -54,10 +54,6 @@ public final class ClassifierTrainer implements EpochTrainer {
         return classifier.toBytes(provenance, Double.NaN);
     }
 
-    public DigitClassifier classifier() {
-        return classifier;
-    }
-
     public double testAccuracy(DigitBlock test) {
         return classifier.accuracy(test, 1000);
     }

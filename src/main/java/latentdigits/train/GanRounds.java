@@ -39,8 +39,8 @@ final class GanRounds extends AbstractFunction1<scala.collection.Iterator<INDArr
         this.seed = seed;
     }
 
-    /** Partition 0's networks after the epoch (null elsewhere) and how many steps each task took part in. */
-    record Result(int partition, GanState state, int steps, int ownMinibatches) implements Serializable {
+    /** Partition 0's networks after the epoch (null from the other tasks: all hold the same). */
+    record Result(GanState state) implements Serializable {
     }
 
     @Override
@@ -58,7 +58,6 @@ final class GanRounds extends AbstractFunction1<scala.collection.Iterator<INDArr
             try {
                 GanSteps steps = new GanSteps(gan, labelNoise);
                 INDArray last = Nd4j.zeros(DataType.FLOAT, 1, spec.pixels());
-                int taken = 0, own = 0;
                 while (true) {
                     boolean mine = minibatches.hasNext();
                     if (allReduce.sum(mine ? ONE : null, 0).count() == 0) break; // every worker has run out
@@ -67,10 +66,8 @@ final class GanRounds extends AbstractFunction1<scala.collection.Iterator<INDArr
                     gradients.contributes = mine;
                     steps.step(real);
                     last = real;
-                    taken++;
-                    if (mine) own++;
                 }
-                Result result = new Result(context.partitionId(), context.partitionId() == 0 ? GanState.of(gan) : null, taken, own);
+                Result result = new Result(context.partitionId() == 0 ? GanState.of(gan) : null);
                 return JavaConverters.asScalaIterator(List.of(result).iterator());
             } finally {
                 gan.discriminator().setListeners();

@@ -67,7 +67,7 @@ public final class GanTrainer implements EpochTrainer {
     @Override
     public long fitEpoch(int epoch) {
         if (settings.engine() == Engine.JVM) {
-            DigitBlock shuffled = localTrain.select(TrainingShards.shuffled(localTrain.size(), new Random(settings.seed() * 31 + epoch)));
+            DigitBlock shuffled = TrainingShards.shuffledForEpoch(localTrain, settings.seed(), epoch);
             for (int from = 0; from < shuffled.size(); from += settings.batch())
                 localSteps.step(GanModel.realImages(shuffled, from, Math.min(shuffled.size(), from + settings.batch())));
             return shards.trainCount();

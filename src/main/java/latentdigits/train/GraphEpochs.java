@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
-import java.util.Random;
 
 /**
  * Fits one ComputationGraph an epoch at a time on the training shards: on Spark through {@link AveragingTrainingMaster}
@@ -51,7 +50,7 @@ final class GraphEpochs {
             sparkGraph.fitMultiDataSet(batches);
             batches.unpersist(false); // the stock master persists what it is given and never releases it
         } else {
-            DigitBlock shuffled = localTrain.select(TrainingShards.shuffled(localTrain.size(), new Random(seed * 31 + epoch)));
+            DigitBlock shuffled = TrainingShards.shuffledForEpoch(localTrain, seed, epoch);
             for (int from = 0; from < shuffled.size(); from += batch)
                 graph.fit(minibatch.make(shuffled, from, Math.min(shuffled.size(), from + batch)));
         }

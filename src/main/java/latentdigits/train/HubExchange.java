@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -110,7 +108,7 @@ abstract class HubExchange implements AutoCloseable {
         }
     }
 
-    /** One socket carrying sums: count, score, length, then the floats in bulk. */
+    /** One socket carrying sums: count, score, then the floats as length-prefixed bytes. */
     private static final class Link {
         private final Socket socket;
         private final DataInputStream in;
@@ -129,10 +127,9 @@ abstract class HubExchange implements AutoCloseable {
             out.writeInt(sum.count());
             out.writeDouble(sum.score());
             if (sum.count() > 0) {
-                ByteBuffer bytes = ByteBuffer.allocate(sum.values().length * Float.BYTES).order(ByteOrder.BIG_ENDIAN);
-                bytes.asFloatBuffer().put(sum.values());
-                out.writeInt(sum.values().length);
-                out.write(bytes.array());
+                byte[] bytes = FloatArrays.toBytes(sum.values());
+                out.writeInt(bytes.length);
+                out.write(bytes);
             }
             out.flush();
         }
@@ -141,12 +138,9 @@ abstract class HubExchange implements AutoCloseable {
             int count = in.readInt();
             double score = in.readDouble();
             if (count == 0) return StageAllReduce.Sum.NONE;
-            int n = in.readInt();
-            byte[] bytes = new byte[n * Float.BYTES];
+            byte[] bytes = new byte[in.readInt()];
             in.readFully(bytes);
-            float[] values = new float[n];
-            ByteBuffer.wrap(bytes).order(ByteOrder.BIG_ENDIAN).asFloatBuffer().get(values);
-            return new StageAllReduce.Sum(values, score, count);
+            return new StageAllReduce.Sum(FloatArrays.fromBytes(bytes), score, count);
         }
 
         void close() {

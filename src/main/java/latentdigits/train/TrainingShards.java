@@ -142,6 +142,11 @@ public final class TrainingShards implements AutoCloseable {
         }
     }
 
+    /** The single-JVM engines' order for an epoch: all of {@code images} shuffled with (seed, epoch). */
+    static DigitBlock shuffledForEpoch(DigitBlock images, long seed, int epoch) {
+        return images.select(shuffled(images.size(), new Random(seed * 31 + epoch)));
+    }
+
     static int[] shuffled(int n, Random random) {
         int[] order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;

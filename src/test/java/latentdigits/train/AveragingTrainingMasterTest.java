@@ -78,9 +78,9 @@ class AveragingTrainingMasterTest {
     void floatArraysRoundTrip() {
         float[] values = {0f, -1.5f, Float.MAX_VALUE, 3.25e-7f};
         assertArrayEquals(values, FloatArrays.fromBytes(FloatArrays.toBytes(values)));
-        INDArray row = AveragingTrainingMaster.row(values);
+        INDArray row = FloatArrays.row(values);
         assertArrayEquals(new long[]{1, 4}, row.shape());
-        assertArrayEquals(values, AveragingTrainingMaster.floats(row));
+        assertArrayEquals(values, FloatArrays.floats(row));
     }
 
     @Test
