@@ -6,6 +6,7 @@ import latentdigits.figures.VaeFigures;
 import latentdigits.model.VaeArchitecture;
 import latentdigits.model.VaeModel;
 import latentdigits.model.VaeNetworks;
+import latentdigits.train.AveragingRounds;
 import latentdigits.train.Engine;
 import latentdigits.train.EpochLoop;
 import latentdigits.train.Provenance;
@@ -36,13 +37,13 @@ public final class TrainVaeJob {
             "Trains a VAE (the study's MLP VAE by default) on Spark and writes DIR/{model.zip, metrics.jsonl, config.json, figures/}.")
             .value("data", "DIR", "folder with the MNIST IDX files, raw or .gz (file:, hdfs:, s3a: ...)")
             .value("out", "DIR", "run directory to create (written to a hidden staging directory, renamed when complete)")
-            .value("arch", "NAME", "encoder/decoder definition: mlp")
+            .value("arch", "mlp|cnn", "encoder/decoder definition: the study's MLP VAE or its convolutional VAE")
             .value("latent", "K", "latent dimensions")
             .value("epochs", "N", "passes over the training images")
             .value("batch", "B", "minibatch size (per worker)")
             .value("learning-rate", "LR", "Adam learning rate")
             .value("averaging-frequency", "F", "minibatches each worker fits between two parameter averagings")
-            .value("outer-learning-rate", "ETA", "scale of each averaging round's change on the driver: 1 = DL4J's plain average, 0 = the number of workers (the sum of their updates)")
+            .value("outer-learning-rate", "ETA", "scale of each averaging round's change: 1 = DL4J's plain average, W (the number of workers) = the sum of their updates, 0 = 1.5 W (the default, measured in docs/design.md)")
             .value("averaging-rounds", "barrier|jobs", "barrier: each epoch's averaging rounds run inside one Spark barrier stage, workers all-reducing; jobs: one Spark job per round, as DL4J's master does")
             .value("engine", "spark|jvm", "spark: ParameterAveragingTrainingMaster; jvm: plain fit() in the driver, the single-JVM reference")
             .value("master", "URL", "Spark master when not run by spark-submit (default local[*])")
@@ -111,13 +112,15 @@ public final class TrainVaeJob {
 
     /** How these flags say to train it. */
     public static VaeTrainer.Settings settings(Options.Args a) {
-        return new VaeTrainer.Settings(engine(a.require("engine")), a.integer("batch", 1), a.integer("averaging-frequency", 1),
-                outerLearningRate(a), barrierRounds(a.require("averaging-rounds")), a.longValue("seed", 0), a.integer("eval-limit", 1), a.integer("eval-batch", 1));
+        AveragingRounds averaging = new AveragingRounds(a.integer("averaging-frequency", 1), outerLearningRate(a),
+                barrierRounds(a.require("averaging-rounds")));
+        return new VaeTrainer.Settings(engine(a.require("engine")), a.integer("batch", 1), averaging, a.longValue("seed", 0),
+                a.integer("eval-limit", 1), a.integer("eval-batch", 1));
     }
 
     static double outerLearningRate(Options.Args a) {
         double eta = a.number("outer-learning-rate");
-        if (eta < 0) throw new UserError("--outer-learning-rate: expected 0 (= number of workers) or a positive number, found " + eta);
+        if (eta < 0) throw new UserError("--outer-learning-rate: expected 0 (= 1.5 x the number of workers) or a positive number, found " + eta);
         return eta;
     }
 

@@ -43,8 +43,7 @@ import java.util.Map;
  * </ol>
  */
 public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
-    private final double outerLearningRate;
-    private final boolean barrierRounds;
+    private final AveragingRounds averaging;
     /** Seeds each barrier stage's workers (their sampling noise), so a seeded run repeats. */
     private final java.util.Random stageSeeds;
     /** Identifies this training run's networks in the executors' caches. */
@@ -52,17 +51,13 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
     /** The network's configuration, broadcast once per run: each round then ships only parameters and Adam state. */
     private transient Broadcast<ComputationGraphConfiguration> configuration;
 
-    /**
-     * @param barrierRounds run each epoch's averaging rounds inside one barrier stage ({@link BarrierRounds}) instead of
-     *                      one Spark job per round
-     */
-    public AveragingTrainingMaster(Builder builder, double outerLearningRate, boolean barrierRounds, long seed) {
+    /** @param averaging with the outer learning rate resolved ({@link AveragingRounds#forWorkers}) */
+    public AveragingTrainingMaster(Builder builder, AveragingRounds averaging, long seed) {
         super(builder);
-        this.barrierRounds = barrierRounds;
+        if (!(averaging.outerLearningRate() > 0))
+            throw new IllegalArgumentException("outer learning rate: expected > 0, found " + averaging.outerLearningRate());
+        this.averaging = averaging;
         this.stageSeeds = new java.util.Random(seed);
-        if (!(outerLearningRate > 0))
-            throw new IllegalArgumentException("--outer-learning-rate: expected > 0, found " + outerLearningRate);
-        this.outerLearningRate = outerLearningRate;
     }
 
     /**
@@ -70,11 +65,11 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
      * every {@code averagingFrequency} minibatches with Adam's state included, on minibatches that the executors
      * build and keep (no repartitioning, no export to files).
      */
-    public static AveragingTrainingMaster create(int partitions, int batch, int averagingFrequency, double outerLearningRate,
-                                                 boolean barrierRounds, long seed) {
+    public static AveragingTrainingMaster create(int partitions, int batch, AveragingRounds averaging, long seed) {
+        averaging = averaging.forWorkers(partitions);
         Builder builder = new Builder(partitions, batch)
                 .batchSizePerWorker(batch)
-                .averagingFrequency(averagingFrequency)
+                .averagingFrequency(averaging.frequency())
                 .workerPrefetchNumBatches(0)
                 .saveUpdater(true) // Adam's moments are averaged along with the parameters
                 .rddTrainingApproach(org.deeplearning4j.spark.api.RDDTrainingApproach.Direct)
@@ -82,7 +77,7 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
                 .repartionData(org.deeplearning4j.spark.api.Repartition.Never) // partitions are already balanced by TrainingShards
                 .collectTrainingStats(false)
                 .rngSeed(seed);
-        return new AveragingTrainingMaster(builder, outerLearningRate, barrierRounds, seed);
+        return new AveragingTrainingMaster(builder, averaging, seed);
     }
 
     /** Adds the nanoseconds workers spend inside fit() to {@code nanos} (for the benchmark's overhead figures). */
@@ -133,12 +128,11 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
 
     @Override
     public void executeTrainingMDS(SparkComputationGraph graph, JavaRDD<MultiDataSet> trainingData) {
-        if (!barrierRounds || collectTrainingStats || statsStorage != null) {
+        if (!averaging.barrierStage() || collectTrainingStats || statsStorage != null) {
             super.executeTrainingMDS(graph, trainingData);
             return;
         }
-        BarrierRounds rounds = new BarrierRounds(getWorkerInstance(graph), averagingFrequency, outerLearningRate, runId,
-                stageSeeds.nextLong());
+        BarrierRounds rounds = new BarrierRounds(getWorkerInstance(graph), averaging, runId, stageSeeds.nextLong());
         List<BarrierRounds.WorkerResult> results = trainingData.rdd().barrier()
                 .mapPartitions(rounds, false, scala.reflect.ClassTag$.MODULE$.apply(BarrierRounds.WorkerResult.class))
                 .toJavaRDD().collect();
@@ -162,6 +156,7 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         FlatSum sum = results.treeAggregate(new FlatSum(), new AddResult(), new AddSums(), aggregationDepth);
         if (sum.count == 0) return; // an empty round (all its minibatches fell to other rounds)
         ComputationGraph net = graph.getNetwork();
+        double outerLearningRate = averaging.outerLearningRate();
         INDArray before = outerLearningRate == 1.0 ? null : net.params().dup();
         net.setParams(sum.mean(sum.parameters, net.params().dataType()));
         if (sum.updaterState != null)

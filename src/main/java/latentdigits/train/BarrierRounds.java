@@ -26,17 +26,15 @@ import java.util.List;
 final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<MultiDataSet>, scala.collection.Iterator<BarrierRounds.WorkerResult>>
         implements Serializable {
     private final ParameterAveragingTrainingWorker worker;
-    private final int averagingFrequency;
-    private final double outerLearningRate;
+    private final AveragingRounds averaging;
     private final String runId;
     private final long seed;
 
-    BarrierRounds(ParameterAveragingTrainingWorker worker, int averagingFrequency, double outerLearningRate, String runId,
-                  long seed) {
+    /** @param averaging with the outer learning rate resolved */
+    BarrierRounds(ParameterAveragingTrainingWorker worker, AveragingRounds averaging, String runId, long seed) {
         this.seed = seed;
         this.worker = worker;
-        this.averagingFrequency = averagingFrequency;
-        this.outerLearningRate = outerLearningRate;
+        this.averaging = averaging;
         this.runId = runId;
     }
 
@@ -61,7 +59,7 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
             while (true) {
                 FloatArrays.read(params, before, 0);
                 int fitted = 0;
-                for (; fitted < averagingFrequency && batches.hasNext(); fitted++)
+                for (; fitted < averaging.frequency() && batches.hasNext(); fitted++)
                     worker.processMinibatch(batches.next(), net, false);
                 StageAllReduce.Sum total;
                 if (fitted > 0) {
@@ -72,7 +70,7 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
                     total = allReduce.sum(null, 0); // still takes part, so the others' rounds complete
                 }
                 if (total.count() == 0) break; // every worker has run out of minibatches
-                float inverse = 1f / total.count(), eta = (float) outerLearningRate;
+                float inverse = 1f / total.count(), eta = (float) averaging.outerLearningRate();
                 float[] sum = total.values();
                 for (int i = 0; i < nParams; i++) // new = old + eta * (mean - old), as the master does between jobs
                     mine[i] = before[i] + eta * (sum[i] * inverse - before[i]);

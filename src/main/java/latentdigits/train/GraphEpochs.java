@@ -23,9 +23,8 @@ final class GraphEpochs {
     private final SparkComputationGraph sparkGraph;
     private final DigitBlock localTrain;
 
-    /** @param outerLearningRate already resolved (0 = number of workers is the caller's business) */
     GraphEpochs(JavaSparkContext jsc, ComputationGraph graph, TrainingShards shards, Engine engine, int batch,
-                int averagingFrequency, double outerLearningRate, boolean barrierRounds, long seed,
+                AveragingRounds averaging, long seed,
                 TrainingShards.BatchMaker<MultiDataSet> minibatch) {
         this.graph = graph;
         this.shards = shards;
@@ -33,7 +32,7 @@ final class GraphEpochs {
         this.seed = seed;
         this.minibatch = minibatch;
         if (engine == Engine.SPARK) {
-            this.master = AveragingTrainingMaster.create(shards.partitions(), batch, averagingFrequency, outerLearningRate, barrierRounds, seed);
+            this.master = AveragingTrainingMaster.create(shards.partitions(), batch, averaging, seed);
             this.sparkGraph = new SparkComputationGraph(jsc, graph, master);
             this.localTrain = null;
         } else {

@@ -18,18 +18,8 @@ import java.util.Map;
  * reference, with plain fit() in this JVM on exactly the same minibatches.
  */
 public final class VaeTrainer implements EpochTrainer {
-    /**
-     * @param outerLearningRate scales each averaging round's change on the driver ({@link AveragingTrainingMaster});
-     *                          0 means "the number of workers", i.e. apply the sum of the workers' updates
-     * @param barrierRounds     all of an epoch's rounds in one barrier stage ({@link BarrierRounds}) rather than one
-     *                          Spark job per round (DL4J's way)
-     */
-    public record Settings(Engine engine, int batch, int averagingFrequency, double outerLearningRate,
-                           boolean barrierRounds, long seed,
-                           int evalLimit, int evalBatch) {
-        public double effectiveOuterLearningRate(int workers) {
-            return outerLearningRate == 0 ? workers : outerLearningRate;
-        }
+    /** @param averaging how the Spark engine's averaging rounds run (ignored by the one-JVM engine) */
+    public record Settings(Engine engine, int batch, AveragingRounds averaging, long seed, int evalLimit, int evalBatch) {
     }
 
     private final VaeModel model;
@@ -52,8 +42,7 @@ public final class VaeTrainer implements EpochTrainer {
         Nd4j.getRandom().setSeed(settings.seed());
         this.fixedZ = Nd4j.randn(model.graph().getConfiguration().getDataType(), 64, model.latent());
         int latent = model.latent();
-        this.epochs = new GraphEpochs(jsc, model.graph(), shards, settings.engine(), settings.batch(), settings.averagingFrequency(),
-                settings.effectiveOuterLearningRate(shards.partitions()), settings.barrierRounds(), settings.seed(),
+        this.epochs = new GraphEpochs(jsc, model.graph(), shards, settings.engine(), settings.batch(), settings.averaging(), settings.seed(),
                 (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
     }
 

@@ -156,13 +156,18 @@ class AveragingTrainingMasterTest {
 
     private static ComputationGraph fit(JavaSparkContext jsc, List<MultiDataSet> batches, double eta, boolean barrier,
                                         int workers, int averagingFrequency) {
+        return fit(jsc, batches, new AveragingRounds(averagingFrequency, eta, barrier), workers);
+    }
+
+    private static ComputationGraph fit(JavaSparkContext jsc, List<MultiDataSet> batches, AveragingRounds averaging, int workers) {
+        int averagingFrequency = averaging.frequency();
         ComputationGraph graph = graph();
         ParameterAveragingTrainingMaster.Builder b = new ParameterAveragingTrainingMaster.Builder(workers, 20)
                 .batchSizePerWorker(20).averagingFrequency(averagingFrequency).saveUpdater(true).workerPrefetchNumBatches(0)
                 .rddTrainingApproach(RDDTrainingApproach.Direct).storageLevel(StorageLevel.MEMORY_ONLY())
                 .repartionData(Repartition.Never).rngSeed(1);
         JavaRDD<MultiDataSet> rdd = jsc.parallelize(batches, workers);
-        new SparkComputationGraph(jsc, graph, new AveragingTrainingMaster(b, eta, barrier, 1)).fitMultiDataSet(rdd);
+        new SparkComputationGraph(jsc, graph, new AveragingTrainingMaster(b, averaging, 1)).fitMultiDataSet(rdd);
         rdd.unpersist(false);
         return graph;
     }
