@@ -16,7 +16,7 @@ public record AveragingRounds(int frequency, double outerLearningRate, boolean b
     public AveragingRounds {
         if (frequency < 1) throw new IllegalArgumentException("averaging frequency: expected >= 1, found " + frequency);
         if (outerLearningRate < 0)
-            throw new IllegalArgumentException("outer learning rate: expected 0 (= number of workers) or > 0, found " + outerLearningRate);
+            throw new IllegalArgumentException("outer learning rate: expected 0 (= 1.5 x the number of workers) or > 0, found " + outerLearningRate);
     }
 
     /**
