@@ -43,6 +43,12 @@ public final class ImageGrid {
         }
     }
 
+    /** A titled sheet of sample images, {@code columns} to a row (per-epoch samples, Figure 6, the sample job's PNG). */
+    public static BufferedImage sheet(float[][] images, int columns, String title) {
+        return framed(tiles(images, columns, 2, 2), title, null, null, null, null, columns,
+                (images.length + columns - 1) / columns, null);
+    }
+
     /**
      * A grid with a white frame: a title on top, a caption under every column (optional), and optionally
      * axis tick labels (x along the bottom, y down the left) with axis names.

@@ -31,8 +31,7 @@ public final class VaeFigures {
 
     /** The decoder on a fixed set of latent draws: 64 images in an 8 x 8 sheet. */
     public static BufferedImage samples(VaeModel model, INDArray fixedZ, String title) {
-        float[][] images = rows(model.decode(fixedZ));
-        return ImageGrid.framed(ImageGrid.tiles(images, 8, 2, 2), title, null, null, null, null, 8, 8, null);
+        return ImageGrid.sheet(rows(model.decode(fixedZ)), 8, title);
     }
 
     /** Figure 4 / 11: the decoder on a side x side grid over [-limit, limit]^2 (z_0 to the right, z_1 upward). */
@@ -60,18 +59,23 @@ public final class VaeFigures {
         INDArray moments = model.encoder().outputSingle(false, x);
         INDArray muA = moments.getRow(0).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, model.latent()));
         INDArray muB = moments.getRow(1).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, model.latent()));
-        INDArray z = Nd4j.zeros(DataType.FLOAT, steps, model.latent());
-        for (int i = 0; i < steps; i++) {
-            double t = steps == 1 ? 0 : (double) i / (steps - 1);
-            z.getRow(i).assign(muA.mul(1 - t).addi(muB.mul(t)));
-        }
-        float[][] decoded = rows(model.decode(z));
+        float[][] decoded = rows(model.decode(line(muA, muB, steps)));
         float[][] all = new float[steps + 2][];
         all[0] = ends.scaledPixels(0, 1, 0f, 1f);
         System.arraycopy(decoded, 0, all, 1, steps);
         all[steps + 1] = ends.scaledPixels(1, 2, 0f, 1f);
         return ImageGrid.framed(ImageGrid.tiles(all, steps + 2, 3, 3), title, null, null, null, null, steps + 2, 1,
                 c -> c == 0 ? "test #" + ends.indices()[0] : c == steps + 1 ? "test #" + ends.indices()[1] : String.format("t=%.2f", (double) (c - 1) / Math.max(1, steps - 1)));
+    }
+
+    /** {@code steps} points on the straight line from a to b, both ends included, as the rows of one array. */
+    static INDArray line(INDArray a, INDArray b, int steps) {
+        INDArray z = Nd4j.zeros(DataType.FLOAT, steps, a.length());
+        for (int i = 0; i < steps; i++) {
+            double t = steps == 1 ? 0 : (double) i / (steps - 1);
+            z.getRow(i).assign(a.reshape(1, a.length()).mul(1 - t).addi(b.reshape(1, b.length()).mul(t)));
+        }
+        return z;
     }
 
     public static float[][] rows(INDArray images) {

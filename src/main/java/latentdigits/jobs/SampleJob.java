@@ -60,8 +60,7 @@ public final class SampleJob {
             float[][] images = new float[shown][DigitSource.PIXELS];
             for (int i = 0; i < shown; i++)
                 for (int j = 0; j < DigitSource.PIXELS; j++) images[i][j] = (pixels[i * DigitSource.PIXELS + j] & 0xFF) / 255f;
-            byte[] bytes = RunDirectory.png(ImageGrid.framed(ImageGrid.tiles(images, 10, 2, 2),
-                    shown + " samples of " + generator.title() + ", z ~ N(0, I)", null, null, null, null, 10, (shown + 9) / 10, null));
+            byte[] bytes = RunDirectory.png(ImageGrid.sheet(images, 10, shown + " samples of " + generator.title() + ", z ~ N(0, I)"));
             HadoopFs.writeAtomically(png, conf, s -> s.write(bytes));
         }
         System.out.println("sample: wrote " + n + " images to " + out + (png != null ? " and " + png : ""));

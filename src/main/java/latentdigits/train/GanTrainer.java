@@ -67,9 +67,9 @@ public final class GanTrainer implements EpochTrainer {
     @Override
     public long fitEpoch(int epoch) {
         if (settings.engine() == Engine.JVM) {
-            DigitBlock shuffled = TrainingShards.shuffledForEpoch(localTrain, settings.seed(), epoch);
-            for (int from = 0; from < shuffled.size(); from += settings.batch())
-                localSteps.step(GanModel.realImages(shuffled, from, Math.min(shuffled.size(), from + settings.batch())));
+            for (var batches = TrainingShards.oneJvmEpoch(localTrain, settings.seed(), epoch, settings.batch(), GanModel::realImages);
+                 batches.hasNext(); )
+                localSteps.step(batches.next());
             return shards.trainCount();
         }
         Broadcast<GanState> state = jsc.broadcast(GanState.of(gan));

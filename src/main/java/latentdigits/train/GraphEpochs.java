@@ -49,9 +49,8 @@ final class GraphEpochs {
             sparkGraph.fitMultiDataSet(batches);
             batches.unpersist(false); // the stock master persists what it is given and never releases it
         } else {
-            DigitBlock shuffled = TrainingShards.shuffledForEpoch(localTrain, seed, epoch);
-            for (int from = 0; from < shuffled.size(); from += batch)
-                graph.fit(minibatch.make(shuffled, from, Math.min(shuffled.size(), from + batch)));
+            for (var batches = TrainingShards.oneJvmEpoch(localTrain, seed, epoch, batch, minibatch); batches.hasNext(); )
+                graph.fit(batches.next());
         }
         return shards.trainCount();
     }

@@ -142,9 +142,12 @@ public final class TrainingShards implements AutoCloseable {
         }
     }
 
-    /** The single-JVM engines' order for an epoch: all of {@code images} shuffled with (seed, epoch). */
-    static DigitBlock shuffledForEpoch(DigitBlock images, long seed, int epoch) {
-        return images.select(shuffled(images.size(), new Random(seed * 31 + epoch)));
+    /**
+     * The single-JVM engines' epoch: all of {@code images} shuffled with (seed, epoch), cut into minibatches on demand
+     * as {@link #epochBatches} cuts each partition.
+     */
+    static <T> java.util.Iterator<T> oneJvmEpoch(DigitBlock images, long seed, int epoch, int batchSize, BatchMaker<T> maker) {
+        return new Minibatches<>(List.of(images.select(shuffled(images.size(), new Random(seed * 31 + epoch)))), batchSize, maker);
     }
 
     static int[] shuffled(int n, Random random) {
