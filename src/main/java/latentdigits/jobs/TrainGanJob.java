@@ -38,6 +38,7 @@ public final class TrainGanJob {
             .value("beta1", "B1", "Adam's beta1 of both players")
             .value("label-noise", "E", "real labels uniform in [1 - E, 1], generated ones in [0, E]")
             .value("generated-label-noise", "E2", "generated labels uniform in [0, E2] instead (0: one-sided smoothing); empty = --label-noise")
+            .value("leaky-slope", "A", "negative slope of the leaky ReLUs of G and D")
             .value("latent", "K", "dimensions of z")
             .value("hidden", "H", "units of each hidden layer of G and D")
             .value("engine", "spark|jvm", "spark: one barrier stage per epoch, gradients averaged over workers every step; jvm: the same steps in the driver")
@@ -64,7 +65,7 @@ public final class TrainGanJob {
     public static List<Map<String, Object>> train(SparkSession spark, Options.Args a, String[] commandLine) throws Exception {
         long seed = a.longValue("seed", 0);
         GanNetworks.Spec spec = new GanNetworks.Spec(a.integer("latent", 1), a.integer("hidden", 1), DigitSource.PIXELS,
-                a.number("learning-rate"), a.number("beta1"), seed);
+                a.number("learning-rate"), a.number("beta1"), seed, a.number("leaky-slope"));
         GanTrainer.Settings settings = new GanTrainer.Settings(TrainVaeJob.engine(a.require("engine")), a.integer("batch", 1),
                 labelNoise(a), seed);
         int epochs = a.integer("epochs", 1);

@@ -11,6 +11,8 @@ import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.NoOp;
@@ -37,8 +39,20 @@ public final class GanNetworks {
     private GanNetworks() {
     }
 
-    public record Spec(int latent, int hidden, int pixels, double learningRate, double beta1, long seed) implements java.io.Serializable {
+    /** Negative slope of every leaky ReLU in G and D, chosen by measurement (conf/train-gan.properties, docs/design.md). */
+    public static final double DEFAULT_LEAKY_SLOPE = 0.2;
+    /** DL4J's own leaky ReLU slope, which models saved before the slope was a setting used. */
+    public static final double DL4J_LEAKY_SLOPE = 0.01;
+
+    public record Spec(int latent, int hidden, int pixels, double learningRate, double beta1, long seed, double leakySlope)
+            implements java.io.Serializable {
+        public Spec(int latent, int hidden, int pixels, double learningRate, double beta1, long seed) {
+            this(latent, hidden, pixels, learningRate, beta1, seed, DEFAULT_LEAKY_SLOPE);
+        }
+
         public Spec {
+            if (!(leakySlope >= 0 && leakySlope < 1))
+                throw new IllegalArgumentException("--leaky-slope: expected 0 <= slope < 1, found " + leakySlope);
             if (latent < 1) throw new IllegalArgumentException("--latent: expected at least 1, found " + latent);
             if (hidden < 1) throw new IllegalArgumentException("--hidden: expected at least 1, found " + hidden);
             if (!(learningRate > 0)) throw new IllegalArgumentException("--learning-rate: expected > 0, found " + learningRate);
@@ -60,8 +74,8 @@ public final class GanNetworks {
 
     public static ComputationGraph generatorWithFrozenDiscriminator(Spec spec) {
         GraphBuilder g = base(spec).addInputs(Z)
-                .addLayer("g1", dense(spec.hidden(), Activation.LEAKYRELU), Z)
-                .addLayer("g2", dense(spec.hidden(), Activation.LEAKYRELU), "g1")
+                .addLayer("g1", dense(spec.hidden(), new ActivationLReLU(spec.leakySlope())), Z)
+                .addLayer("g2", dense(spec.hidden(), new ActivationLReLU(spec.leakySlope())), "g1")
                 .addLayer(GENERATED, dense(spec.pixels(), Activation.TANH), "g2");
         addDiscriminator(g, spec, GENERATED, true);
         g.setOutputs(VERDICT).setInputTypes(InputType.feedForward(spec.latent()));
@@ -69,8 +83,8 @@ public final class GanNetworks {
     }
 
     private static void addDiscriminator(GraphBuilder g, Spec spec, String input, boolean frozen) {
-        g.addLayer("d1", maybeFrozen(dense(spec.hidden(), Activation.LEAKYRELU), frozen), input)
-                .addLayer("d2", maybeFrozen(dense(spec.hidden(), Activation.LEAKYRELU), frozen), "d1")
+        g.addLayer("d1", maybeFrozen(dense(spec.hidden(), new ActivationLReLU(spec.leakySlope())), frozen), input)
+                .addLayer("d2", maybeFrozen(dense(spec.hidden(), new ActivationLReLU(spec.leakySlope())), frozen), "d1")
                 .addLayer("d_out", maybeFrozen(dense(1, Activation.SIGMOID), frozen), "d2")
                 .addLayer(VERDICT, new LossLayer.Builder(LossFunctions.LossFunction.XENT).activation(Activation.IDENTITY).build(), "d_out");
     }
@@ -87,6 +101,10 @@ public final class GanNetworks {
     }
 
     private static DenseLayer dense(int out, Activation activation) {
+        return dense(out, activation.getActivationFunction());
+    }
+
+    private static DenseLayer dense(int out, IActivation activation) {
         return new DenseLayer.Builder().nOut(out).activation(activation).build();
     }
 

@@ -34,9 +34,13 @@ class GanModelTest {
         assertArrayEquals(new long[]{7, 50}, g.get("g2").shape());
         INDArray images = g.get(GanNetworks.GENERATED);
         assertArrayEquals(new long[]{7, 784}, images.shape());
+        assertEquals(images, gan.generate(z), "sampling stops at G's output but computes the same images");
         assertTrue(images.minNumber().doubleValue() >= -1 && images.maxNumber().doubleValue() <= 1, "tanh range");
         assertInstanceOf(ActivationLReLU.class, activation(gan.generator(), "g1"));
         assertInstanceOf(ActivationLReLU.class, activation(gan.generator(), "g2"));
+        for (String layer : new String[]{"g1", "g2", "d1", "d2"})
+            assertEquals(GanNetworks.DEFAULT_LEAKY_SLOPE, ((ActivationLReLU) activation(layer.startsWith("g") ? gan.generator()
+                    : gan.discriminator(), layer)).getAlpha(), 0, layer);
         assertInstanceOf(ActivationTanH.class, activation(gan.generator(), GanNetworks.GENERATED));
 
         Map<String, INDArray> d = gan.discriminator().feedForward(new INDArray[]{images}, false, false);
