@@ -53,9 +53,7 @@ public final class GanModel {
 
     /** G(z) in [-1, 1], [n, 784]. */
     public INDArray generate(INDArray z) {
-        // stop at G's output: sampling needs none of D's layers
-        return generator.feedForward(new INDArray[]{z}, generator.getVertex(GanNetworks.GENERATED).getVertexIndex(), false)
-                .get(GanNetworks.GENERATED);
+        return generator.feedForward(new INDArray[]{z}, false, false).get(GanNetworks.GENERATED);
     }
 
     /** G(z) as pixel intensities in [0, 1], for figures and the sample job. */
@@ -101,8 +99,7 @@ public final class GanModel {
         ComputationGraph g = loaded.graph();
         GanNetworks.Spec spec = new GanNetworks.Spec(((Number) m.get("latent")).intValue(), ((Number) m.get("hidden")).intValue(),
                 (int) g.getLayer(GanNetworks.GENERATED).getParam("W").size(1), ((Number) m.get("learning_rate")).doubleValue(),
-                ((Number) m.get("beta1")).doubleValue(), ((Number) m.get("seed")).longValue(),
-                ((Number) m.getOrDefault("leaky_slope", GanNetworks.DL4J_LEAKY_SLOPE)).doubleValue());
+                ((Number) m.get("beta1")).doubleValue(), ((Number) m.get("seed")).longValue(), GanNetworks.leakySlope(g));
         ComputationGraph d = GanNetworks.discriminator(spec);
         GanNetworks.copyDiscriminator(g, d);
         return new GanModel(spec, d, g);

@@ -42,8 +42,6 @@ public final class GanNetworks {
 
     /** Negative slope of every leaky ReLU in G and D, chosen by measurement (conf/train-gan.properties, docs/design.md). */
     public static final double DEFAULT_LEAKY_SLOPE = 0.2;
-    /** DL4J's own leaky ReLU slope, which models saved before the slope was a setting used. */
-    public static final double DL4J_LEAKY_SLOPE = 0.01;
 
     public record Spec(int latent, int hidden, int pixels, double learningRate, double beta1, long seed, double leakySlope)
             implements java.io.Serializable {
@@ -75,8 +73,8 @@ public final class GanNetworks {
 
     public static ComputationGraph generatorWithFrozenDiscriminator(Spec spec) {
         GraphBuilder g = base(spec).addInputs(Z)
-                .addLayer("g1", dense(spec.hidden(), new ActivationLReLU(spec.leakySlope())), Z)
-                .addLayer("g2", dense(spec.hidden(), new ActivationLReLU(spec.leakySlope())), "g1")
+                .addLayer("g1", hidden(spec), Z)
+                .addLayer("g2", hidden(spec), "g1")
                 .addLayer(GENERATED, dense(spec.pixels(), Activation.TANH), "g2");
         addDiscriminator(g, spec, GENERATED, true);
         g.setOutputs(VERDICT).setInputTypes(InputType.feedForward(spec.latent()));
@@ -84,8 +82,8 @@ public final class GanNetworks {
     }
 
     private static void addDiscriminator(GraphBuilder g, Spec spec, String input, boolean frozen) {
-        g.addLayer("d1", maybeFrozen(dense(spec.hidden(), new ActivationLReLU(spec.leakySlope())), frozen), input)
-                .addLayer("d2", maybeFrozen(dense(spec.hidden(), new ActivationLReLU(spec.leakySlope())), frozen), "d1")
+        g.addLayer("d1", maybeFrozen(hidden(spec), frozen), input)
+                .addLayer("d2", maybeFrozen(hidden(spec), frozen), "d1")
                 .addLayer("d_out", maybeFrozen(dense(1, Activation.SIGMOID), frozen), "d2")
                 .addLayer(VERDICT, new LossLayer.Builder(LossFunctions.LossFunction.XENT).activation(Activation.IDENTITY).build(), "d_out");
     }
@@ -99,6 +97,17 @@ public final class GanNetworks {
         if (!frozen) return layer;
         layer.setIUpdater(new NoOp());
         return new FrozenLayerWithBackprop(layer);
+    }
+
+    /** The slope a saved generator graph was built with (models saved before the setting used DL4J's 0.01). */
+    static double leakySlope(ComputationGraph generator) {
+        return ((ActivationLReLU) ((org.deeplearning4j.nn.conf.layers.BaseLayer) generator.getLayer("g1").conf().getLayer())
+                .getActivationFn()).getAlpha();
+    }
+
+    /** A hidden layer of G or D: {@code hidden} units, leaky ReLU with the spec's slope. */
+    private static DenseLayer hidden(Spec spec) {
+        return dense(spec.hidden(), new ActivationLReLU(spec.leakySlope()));
     }
 
     private static DenseLayer dense(int out, Activation activation) {
