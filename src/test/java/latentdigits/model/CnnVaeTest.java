@@ -28,13 +28,17 @@ class CnnVaeTest {
     }
 
     @Test
-    void theEncoderIsFullyConvolutionalDownToTheMoments() {
+    void theEncoderHalvesTheSideTwiceThenReadsTheMomentsFromTheWhole7By7Map() {
         VaeModel vae = cnn(2);
         INDArray x = VaeModel.images(VaeModelTest.randomDigits(5, 3), 0, 5);
         Map<String, INDArray> acts = vae.graph().feedForward(x, false);
         assertArrayEquals(new long[]{5, 8, 14, 14}, acts.get("enc_conv1").shape());
         assertArrayEquals(new long[]{5, 16, 7, 7}, acts.get("enc_conv2").shape());
-        assertArrayEquals(new long[]{5, 4, 1, 1}, acts.get("enc_conv3").shape());
+        // a kernel-7 convolution of the 7x7 map: every hidden unit sees all 7 * 7 * 16 values
+        ComputationGraph graph = vae.graph();
+        assertArrayEquals(new long[]{7 * 7 * 16, CnnVae.HIDDEN}, graph.getLayer("enc_hidden").getParam("W").shape());
+        assertArrayEquals(new long[]{5, CnnVae.HIDDEN}, acts.get("enc_hidden").shape());
+        assertArrayEquals(new long[]{5, CnnVae.HIDDEN}, acts.get("enc_hidden2").shape());
         assertArrayEquals(new long[]{5, 4}, acts.get(VaeArchitecture.MOMENTS).shape());
     }
 
