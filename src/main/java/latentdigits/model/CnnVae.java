@@ -1,5 +1,7 @@
 package latentdigits.model;
 
+import static latentdigits.model.Layers.dense;
+
 import latentdigits.data.DigitSource;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
@@ -86,10 +88,6 @@ public class CnnVae implements VaeArchitecture {
     private static ConvolutionLayer conv(int kernel, int stride, int padding, int out, Activation activation) {
         return new ConvolutionLayer.Builder(new int[]{kernel, kernel}, new int[]{stride, stride}, new int[]{padding, padding})
                 .nOut(out).activation(activation).build();
-    }
-
-    private static DenseLayer dense(int units, Activation activation) {
-        return new DenseLayer.Builder().nOut(units).activation(activation).build();
     }
 
     private static Deconvolution2D deconv(int kernel, int stride, int out) {

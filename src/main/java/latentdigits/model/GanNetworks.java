@@ -1,5 +1,7 @@
 package latentdigits.model;
 
+import static latentdigits.model.Layers.dense;
+
 import latentdigits.data.DigitSource;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -11,7 +13,6 @@ import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
@@ -108,14 +109,6 @@ public final class GanNetworks {
     /** A hidden layer of G or D: {@code hidden} units, leaky ReLU with the spec's slope. */
     private static DenseLayer hidden(Spec spec) {
         return dense(spec.hidden(), new ActivationLReLU(spec.leakySlope()));
-    }
-
-    private static DenseLayer dense(int out, Activation activation) {
-        return dense(out, activation.getActivationFunction());
-    }
-
-    private static DenseLayer dense(int out, IActivation activation) {
-        return new DenseLayer.Builder().nOut(out).activation(activation).build();
     }
 
     private static GraphBuilder base(Spec spec) {

@@ -1,9 +1,10 @@
 package latentdigits.model;
 
+import static latentdigits.model.Layers.dense;
+
 import latentdigits.data.DigitSource;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.nd4j.linalg.activations.Activation;
 
 /** The study's MLP VAE (section 2): encoder 784 -> 50 -> 50 -> 4, decoder 2 -> 50 -> 50 -> 784, ReLU between. */
@@ -43,9 +44,5 @@ public class MlpVae implements VaeArchitecture {
         graph.addLayer("dec1", dense(hidden, Activation.RELU), z)
                 .addLayer("dec2", dense(hidden, Activation.RELU), "dec1")
                 .addLayer(LOGITS, dense(pixels, Activation.IDENTITY), "dec2");
-    }
-
-    private static DenseLayer dense(int units, Activation activation) {
-        return new DenseLayer.Builder().nOut(units).activation(activation).build();
     }
 }
