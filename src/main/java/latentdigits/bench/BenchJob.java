@@ -22,6 +22,8 @@ import java.util.Map;
  * ./submit.sh bench: how fast training and encoding are, measured and printed, never asserted. Each case runs in its
  * own JVM (same flags and classpath as this one) so start-up, timings and peak memory are its own:
  * VAE training in one JVM without Spark, on Spark local[1] and on Spark local[2]; encoding of 10k, 100k and 1M images.
+ * On a shared virtual machine an epoch's time drifts by 10-20 % from one half hour to the next, so the one-JVM and
+ * local[2] cases run as alternating pairs and the speed-up is reported pair by pair, each against its neighbour.
  */
 public final class BenchJob {
     static final Options OPTIONS = new Options("bench",
@@ -30,10 +32,12 @@ public final class BenchJob {
             .value("out", "FILE", "where the JSON results go")
             .value("warmup", "N", "epochs run before measuring (JIT, native libraries, caches)")
             .value("epochs", "N", "measured epochs per training case (the median is reported)")
+            .value("pairs", "N", "one-JVM / local[2] pairs, run alternately (the local[2] / one-JVM ratio is reported per pair)")
             .value("train-limit", "N", "training images (0 = all 60,000)")
+            .value("averaging-frequency", "F", "minibatches between averaging rounds in the Spark cases (default: train-vae's)")
             .value("encode-sizes", "N,N,...", "how many images to encode (the test set tiled as often as needed)")
             .value("encode-batch", "B", "images per encoder call")
-            .toggle("quick", "a few minutes: 2 measured epochs on 20,000 images");
+            .toggle("quick", "a few minutes: 2 measured epochs on 20,000 images, one pair");
 
     private BenchJob() {
     }
@@ -45,20 +49,35 @@ public final class BenchJob {
             String warmup = a.require("warmup"), epochs = quick ? "2" : a.require("epochs");
             String limit = quick ? "20000" : a.require("train-limit");
             List<Map<String, Object>> results = new ArrayList<>();
-            String[] trainFlags = {"--train-limit", limit, "--validation", "1000"};
-            results.add(run(concat(new String[]{"train", "jvm", "local[1]", warmup, epochs, data}, trainFlags)));
-            results.add(run(concat(new String[]{"train", "spark", "local[1]", warmup, epochs, data}, trainFlags)));
-            results.add(run(concat(new String[]{"train", "spark", "local[2]", warmup, epochs, data}, trainFlags)));
+            List<String> flags = new ArrayList<>(List.of("--train-limit", limit, "--validation", "1000"));
+            if (a.get("averaging-frequency") != null) flags.addAll(List.of("--averaging-frequency", a.get("averaging-frequency")));
+            String[] trainFlags = flags.toArray(String[]::new);
+            int pairs = quick ? 1 : a.integer("pairs", 1);
+            List<Double> ratios = new ArrayList<>();
+            for (int pair = 1; pair <= pairs; pair++) {
+                Map<String, Object> oneJvm = run(concat(new String[]{"train", "jvm", "local[1]", warmup, epochs, data}, trainFlags));
+                oneJvm.put("pair", pair);
+                results.add(oneJvm);
+                if (pair == 1) results.add(run(concat(new String[]{"train", "spark", "local[1]", warmup, epochs, data}, trainFlags)));
+                Map<String, Object> twoCores = run(concat(new String[]{"train", "spark", "local[2]", warmup, epochs, data}, trainFlags));
+                twoCores.put("pair", pair);
+                results.add(twoCores);
+                ratios.add(num(twoCores, "s_per_epoch") / num(oneJvm, "s_per_epoch"));
+            }
             results.add(run(new String[]{"encode", "local[2]", data, a.require("encode-batch"), a.require("encode-sizes")}));
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("date", Instant.now().toString());
             report.put("machine", machine());
             report.put("quick", quick);
+            report.put("local2_over_one_jvm", Map.of("per_pair", ratios.stream().map(x -> Math.round(x * 1000) / 1000.0).toList(),
+                    "median", Math.round(BenchCase.median(ratios) * 1000) / 1000.0));
             report.put("results", results);
             String out = a.require("out");
             HadoopFs.writeAtomically(out, new Configuration(), s -> s.write(Json.pretty(report).getBytes(StandardCharsets.UTF_8)));
             System.out.println(table(results));
+            System.out.printf("Spark local[2] / one JVM, seconds per epoch, pair by pair: %s; median %.2f%n",
+                    String.join(", ", ratios.stream().map(x -> String.format("%.2f", x)).toList()), BenchCase.median(ratios));
             System.out.println("bench: wrote " + out);
             return 0;
         });
@@ -90,11 +109,12 @@ public final class BenchJob {
 
     static String table(List<Map<String, Object>> results) {
         StringBuilder sb = new StringBuilder("\nVAE training (median epoch after warm-up)\n");
-        sb.append(String.format("%-42s %8s %10s %9s %12s %9s %9s %9s%n", "case", "s/epoch", "images/s", "jobs/ep",
+        sb.append(String.format("%-50s %8s %10s %9s %12s %9s %9s %9s%n", "case", "s/epoch", "images/s", "jobs/ep",
                 "outside fit", "start-up", "data prep", "peak RSS"));
         for (Map<String, Object> r : results) {
             if (!r.containsKey("s_per_epoch")) continue;
-            sb.append(String.format("%-42s %8.2f %10.0f %9s %10.2f s %7.1f s %7.1f s %6.0f MB%n", r.get("case"),
+            String name = r.get("case") + (r.containsKey("pair") ? ", pair " + r.get("pair") : "");
+            sb.append(String.format("%-50s %8.2f %10.0f %9s %10.2f s %7.1f s %7.1f s %6.0f MB%n", name,
                     num(r, "s_per_epoch"), num(r, "images_per_s"), r.get("spark_jobs_per_epoch"), num(r, "outside_fit_s_per_epoch"),
                     num(r, "startup_s"), num(r, "data_prep_s"), num(r, "peak_rss_mb")));
         }

@@ -17,9 +17,9 @@ import java.util.List;
  * All of an epoch's averaging rounds inside one Spark barrier stage. DL4J's master runs each round as its own Spark
  * job, and a job costs ~10-20 ms here, more than the ~7 ms minibatch it wraps at F = 1. In this stage every task
  * (one per partition, all running at once) is a {@link ParameterAveragingTrainingWorker} that fits F minibatches,
- * then all-reduces its parameters and Adam state with the other tasks, applies the same averaged step as
- * {@link AveragingTrainingMaster#processResults} and carries on, so all workers hold identical networks after every
- * round and the driver only collects the final one.
+ * then all-reduces its parameters and Adam state with the other tasks; the last to arrive makes the next network from
+ * the sum — the same averaged step as {@link AveragingTrainingMaster#processResults} — and every task loads it and
+ * carries on, so all workers hold identical networks after every round and the driver only collects the final one.
  * The all-reduce is {@link StageAllReduce}. Each task seeds its own random stream (sampling noise) from the run's
  * seed, the epoch and its partition, so a seeded run repeats.
  */
@@ -54,30 +54,34 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
             int nParams = (int) params.length(), nState = state == null ? 0 : (int) state.length();
             float[] before = new float[nParams];
             float[] mine = new float[nParams + nState];
+            FloatArrays.read(params, before, 0);
+            float eta = (float) averaging.outerLearningRate();
+            // every task holds the same network before a round, so whichever task finishes the sum can make the next
+            StageAllReduce.Finish nextNetwork = (sum, count, from, to) -> {
+                float inverse = 1f / count;
+                for (int i = from; i < Math.min(to, nParams); i++) // new = old + eta * (mean - old), as the master does between jobs
+                    sum[i] = before[i] + eta * (sum[i] * inverse - before[i]);
+                for (int i = Math.max(from, nParams); i < to; i++) sum[i] *= inverse; // Adam's state: the mean
+            };
             int rounds = 0;
             double score = Double.NaN;
             while (true) {
-                FloatArrays.read(params, before, 0);
                 int fitted = 0;
                 for (; fitted < averaging.frequency() && batches.hasNext(); fitted++)
                     worker.processMinibatch(batches.next(), net, false);
-                StageAllReduce.Sum total;
+                StageAllReduce.Sum next;
                 if (fitted > 0) {
                     FloatArrays.read(params, mine, 0);
                     if (state != null) FloatArrays.read(state, mine, nParams);
-                    total = allReduce.sum(mine, net.score());
+                    next = allReduce.sum(mine, net.score(), nextNetwork);
                 } else {
-                    total = allReduce.sum(null, 0); // still takes part, so the others' rounds complete
+                    next = allReduce.sum(null, 0, nextNetwork); // still takes part, so the others' rounds complete
                 }
-                if (total.count() == 0) break; // every worker has run out of minibatches
-                float inverse = 1f / total.count(), eta = (float) averaging.outerLearningRate();
-                float[] sum = total.values();
-                for (int i = 0; i < nParams; i++) // new = old + eta * (mean - old), as the master does between jobs
-                    mine[i] = before[i] + eta * (sum[i] * inverse - before[i]);
-                for (int i = nParams; i < nParams + nState; i++) mine[i] = sum[i] * inverse;
-                FloatArrays.write(mine, 0, params);
-                if (state != null) FloatArrays.write(mine, nParams, state);
-                score = total.score() / total.count();
+                if (next.count() == 0) break; // every worker has run out of minibatches
+                FloatArrays.write(next.values(), 0, params);
+                if (state != null) FloatArrays.write(next.values(), nParams, state);
+                System.arraycopy(next.values(), 0, before, 0, nParams);
+                score = next.score() / next.count();
                 rounds++;
             }
             int iterations = net.getConfiguration().getIterationCount();

@@ -89,7 +89,24 @@ final class StageAllReduce implements AutoCloseable {
 
     /** The sum over all tasks of this round's {@code values} (null: this task has nothing to add this round). */
     Sum sum(float[] values, double score) {
-        return local.add(rank, values == null ? Sum.NONE : new Sum(values, score, 1), task);
+        return sum(values, score, null);
+    }
+
+    /**
+     * The same, with {@code finish} applied to the total in place before anyone reads it: what every task would
+     * otherwise compute from the total on its own. The result is shared: read it, do not keep or modify it.
+     */
+    Sum sum(float[] values, double score, Finish finish) {
+        return local.add(rank, values == null ? Sum.NONE : new Sum(values, score, 1), task, finish);
+    }
+
+    /**
+     * Turns elements [from, to) of a round's total, summed over {@code count} tasks, into what the tasks need (the
+     * mean gradient, the next network), in place. Called once per round, by one task, chunk by chunk as the sum is
+     * made, so each chunk is finished while it is still in the cache.
+     */
+    interface Finish {
+        void apply(float[] total, int count, int from, int to);
     }
 
     @Override
@@ -99,9 +116,9 @@ final class StageAllReduce implements AutoCloseable {
 
     /**
      * Sums the arrays of the tasks running in this JVM, round by round: each task deposits its array and waits; the
-     * last to arrive adds them up in rank order, completes the round across executors if connected, and wakes the
-     * others, who read the shared result. Two accumulators alternate, so a round can start filling one while slower
-     * tasks still read the other.
+     * last to arrive adds them up in rank order, completes the round across executors if connected, finishes it (see
+     * {@link Finish}) and wakes the others, who read the shared result. Two accumulators alternate, so a round can
+     * start filling one while slower tasks still read the other.
      */
     static final class LocalSum {
         private final int parties;
@@ -124,25 +141,36 @@ final class StageAllReduce implements AutoCloseable {
             acrossExecutors = exchange;
         }
 
-        synchronized Sum add(int rank, Sum mine, TaskContext task) {
+        Sum add(int rank, Sum mine, TaskContext task) {
+            return add(rank, mine, task, null);
+        }
+
+        synchronized Sum add(int rank, Sum mine, TaskContext task, Finish finish) {
             if (failure != null) throw failure;
             long round = generation;
             int slot = (int) (round & 1);
             deposited[rank] = mine;
             if (++arrived == parties) {
-                Sum total = addDeposits(slot);
                 arrived = 0;
                 try {
-                    if (acrossExecutors != null) total = acrossExecutors.exchange(total);
+                    Sum total;
+                    if (acrossExecutors == null) {
+                        total = addDeposits(slot, finish);
+                    } else { // the total is only known after the exchange
+                        total = acrossExecutors.exchange(addDeposits(slot, null));
+                        if (finish != null && total.count() > 0) finish.apply(total.values(), total.count(), 0, total.values().length);
+                    }
+                    results[slot] = total;
                 } catch (IOException e) {
                     failure = new UncheckedIOException("all-reduce: exchange with the other executors failed", e);
+                } catch (RuntimeException e) {
+                    failure = e;
                 } finally {
-                    results[slot] = total;
                     generation++;
                     notifyAll();
                 }
                 if (failure != null) throw failure;
-                return total;
+                return results[slot];
             }
             while (generation == round) {
                 try {
@@ -159,26 +187,38 @@ final class StageAllReduce implements AutoCloseable {
             return results[slot];
         }
 
-        private Sum addDeposits(int slot) {
-            float[] acc = null;
+        /** Chunks small enough to stay in the L1 cache between their sum and their {@link Finish}. */
+        private static final int CHUNK = 4096;
+
+        private Sum addDeposits(int slot, Finish finish) {
             double score = 0;
-            int count = 0;
-            for (int r = 0; r < parties; r++) {
-                Sum s = deposited[r];
-                deposited[r] = null;
+            int count = 0, length = 0;
+            for (Sum s : deposited) {
                 if (s.count() == 0) continue;
-                if (acc == null) {
-                    acc = accumulators[slot];
-                    if (acc == null || acc.length != s.values().length) acc = accumulators[slot] = new float[s.values().length];
-                    System.arraycopy(s.values(), 0, acc, 0, acc.length);
-                } else {
-                    float[] v = s.values();
-                    for (int i = 0; i < acc.length; i++) acc[i] += v[i];
-                }
                 score += s.score();
                 count += s.count();
+                length = s.values().length;
             }
-            return count == 0 ? Sum.NONE : new Sum(acc, score, count);
+            if (count == 0) {
+                java.util.Arrays.fill(deposited, null);
+                return Sum.NONE;
+            }
+            float[] acc = accumulators[slot];
+            if (acc == null || acc.length != length) acc = accumulators[slot] = new float[length];
+            for (int from = 0; from < length; from += CHUNK) {
+                int to = Math.min(length, from + CHUNK);
+                boolean first = true;
+                for (Sum s : deposited) { // rank order, so a seeded run repeats
+                    if (s.count() == 0) continue;
+                    float[] v = s.values();
+                    if (first) System.arraycopy(v, from, acc, from, to - from);
+                    else for (int i = from; i < to; i++) acc[i] += v[i];
+                    first = false;
+                }
+                if (finish != null) finish.apply(acc, count, from, to);
+            }
+            java.util.Arrays.fill(deposited, null);
+            return new Sum(acc, score, count);
         }
 
         /** True for the last task to leave; it closes the connection to the other executors. */

@@ -85,4 +85,41 @@ class HubExchangeTest {
             pool.shutdownNow();
         }
     }
+
+    /**
+     * The round's finishing step runs once per round, by one task, over every element exactly once (in cache-sized
+     * chunks), on the complete sum, and everyone reads the finished values; arrays longer than a chunk included.
+     */
+    @Test
+    void finishRunsOnceOverTheWholeSum() throws Exception {
+        int n = 10_001, parties = 3;
+        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(parties);
+        java.util.concurrent.atomic.AtomicIntegerArray finishedTimes = new java.util.concurrent.atomic.AtomicIntegerArray(n);
+        StageAllReduce.Finish mean = (sum, count, from, to) -> {
+            for (int i = from; i < to; i++) {
+                sum[i] /= count;
+                finishedTimes.incrementAndGet(i);
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(parties);
+        try {
+            List<Future<float[]>> results = new ArrayList<>();
+            for (int t = 0; t < parties; t++) {
+                int rank = t;
+                results.add(pool.submit(() -> {
+                    float[] mine = new float[n];
+                    for (int i = 0; i < n; i++) mine[i] = (rank + 1) * i; // mean over ranks: 2 i
+                    StageAllReduce.Sum s = local.add(rank, new StageAllReduce.Sum(mine, 1, 1), null, mean);
+                    assertEquals(parties, s.count());
+                    return s.values().clone();
+                }));
+            }
+            float[] expected = new float[n];
+            for (int i = 0; i < n; i++) expected[i] = 2f * i;
+            for (Future<float[]> r : results) assertArrayEquals(expected, r.get(30, TimeUnit.SECONDS), 1e-3f);
+            for (int i = 0; i < n; i++) assertEquals(1, finishedTimes.get(i), "element " + i + " finished");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }
