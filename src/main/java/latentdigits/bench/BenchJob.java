@@ -2,6 +2,7 @@ package latentdigits.bench;
 
 import latentdigits.jobs.JobMain;
 import latentdigits.jobs.Options;
+import latentdigits.train.EpochLoop;
 import latentdigits.util.HadoopFs;
 import latentdigits.util.Json;
 import org.apache.hadoop.conf.Configuration;
@@ -70,8 +71,10 @@ public final class BenchJob {
             report.put("date", Instant.now().toString());
             report.put("machine", machine());
             report.put("quick", quick);
-            report.put("local2_over_one_jvm", Map.of("per_pair", ratios.stream().map(x -> Math.round(x * 1000) / 1000.0).toList(),
-                    "median", Math.round(BenchCase.median(ratios) * 1000) / 1000.0));
+            Map<String, Object> speedUp = new LinkedHashMap<>();
+            speedUp.put("per_pair", ratios.stream().map(x -> EpochLoop.round(x, 3)).toList());
+            speedUp.put("median", EpochLoop.round(BenchCase.median(ratios), 3));
+            report.put("local2_over_one_jvm", speedUp);
             report.put("results", results);
             String out = a.require("out");
             HadoopFs.writeAtomically(out, new Configuration(), s -> s.write(Json.pretty(report).getBytes(StandardCharsets.UTF_8)));

@@ -199,26 +199,26 @@ final class StageAllReduce implements AutoCloseable {
                 count += s.count();
                 length = s.values().length;
             }
-            if (count == 0) {
-                java.util.Arrays.fill(deposited, null);
-                return Sum.NONE;
-            }
-            float[] acc = accumulators[slot];
-            if (acc == null || acc.length != length) acc = accumulators[slot] = new float[length];
-            for (int from = 0; from < length; from += CHUNK) {
-                int to = Math.min(length, from + CHUNK);
-                boolean first = true;
-                for (Sum s : deposited) { // rank order, so a seeded run repeats
-                    if (s.count() == 0) continue;
-                    float[] v = s.values();
-                    if (first) System.arraycopy(v, from, acc, from, to - from);
-                    else for (int i = from; i < to; i++) acc[i] += v[i];
-                    first = false;
+            Sum total = Sum.NONE;
+            if (count > 0) {
+                float[] acc = accumulators[slot];
+                if (acc == null || acc.length != length) acc = accumulators[slot] = new float[length];
+                for (int from = 0; from < length; from += CHUNK) {
+                    int to = Math.min(length, from + CHUNK);
+                    boolean first = true;
+                    for (Sum s : deposited) { // rank order, so a seeded run repeats
+                        if (s.count() == 0) continue;
+                        float[] v = s.values();
+                        if (first) System.arraycopy(v, from, acc, from, to - from);
+                        else for (int i = from; i < to; i++) acc[i] += v[i];
+                        first = false;
+                    }
+                    if (finish != null) finish.apply(acc, count, from, to);
                 }
-                if (finish != null) finish.apply(acc, count, from, to);
+                total = new Sum(acc, score, count);
             }
             java.util.Arrays.fill(deposited, null);
-            return new Sum(acc, score, count);
+            return total;
         }
 
         /** True for the last task to leave; it closes the connection to the other executors. */
