@@ -10,12 +10,11 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * Builds a VAE as an ordinary ComputationGraph whose fit() minimises the negative ELBO:
  * <pre>
- *   image -> [encoder] -> moments -> GaussianSampleVertex -> z -> [decoder] -> logits -> reconstruction (sigmoid, XENT vs image)
+ *   image -> [encoder] -> moments -> GaussianSampleVertex -> z -> [decoder] -> logits -> reconstruction (sigmoid, Bernoulli XENT vs image)
  *                            \-> kl (identity, KL to N(0, I))
  * </pre>
  * DL4J sums the two outputs' scores, each averaged over the minibatch: exactly XENT + KL per image, as in the study.
@@ -87,11 +86,12 @@ public final class VaeNetworks {
                 .graphBuilder();
     }
 
-    private static LossLayer reconstructionLoss() {
-        return new LossLayer.Builder(LossFunctions.LossFunction.XENT).activation(Activation.SIGMOID).build();
+    /** Pixel probabilities out (sigmoid), Bernoulli cross entropy computed from the logits in. */
+    static LossLayer reconstructionLoss() {
+        return new LossLayer.Builder(new BernoulliLogitLoss()).activation(Activation.SIGMOID).build();
     }
 
-    private static LossLayer klLoss() {
+    static LossLayer klLoss() {
         return new LossLayer.Builder(new KlToStandardNormalLoss()).activation(Activation.IDENTITY).build();
     }
 

@@ -7,7 +7,6 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +15,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.deeplearning4j.nn.weights.WeightInit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -83,8 +81,8 @@ class VaeGradientCheckTest {
         arch.addEncoder(g, VaeNetworks.IMAGE, latent);
         g.addVertex(VaeNetworks.Z, new GaussianSampleVertex(), VaeArchitecture.MOMENTS);
         arch.addDecoder(g, VaeNetworks.Z, latent);
-        g.addLayer(VaeNetworks.RECONSTRUCTION, new LossLayer.Builder(LossFunctions.LossFunction.XENT).activation(Activation.SIGMOID).build(), VaeArchitecture.LOGITS)
-                .addLayer(VaeNetworks.KL, new LossLayer.Builder(new KlToStandardNormalLoss()).activation(Activation.IDENTITY).build(), VaeArchitecture.MOMENTS)
+        g.addLayer(VaeNetworks.RECONSTRUCTION, VaeNetworks.reconstructionLoss(), VaeArchitecture.LOGITS)
+                .addLayer(VaeNetworks.KL, VaeNetworks.klLoss(), VaeArchitecture.MOMENTS)
                 .setOutputs(VaeNetworks.RECONSTRUCTION, VaeNetworks.KL)
                 .setInputTypes(arch.imageInputType());
         ComputationGraphConfiguration conf = g.build();

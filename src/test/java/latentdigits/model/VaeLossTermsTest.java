@@ -9,6 +9,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VaeLossTermsTest {
 
@@ -31,13 +33,53 @@ class VaeLossTermsTest {
     }
 
     @Test
-    void xentAgreesWithTheLossDl4jTrains() {
+    void xentAgreesWithTheLossTheVaeTrains() {
         Nd4j.getRandom().setSeed(7);
-        INDArray logits = Nd4j.randn(DataType.DOUBLE, 4, 784).muli(3);
+        INDArray logits = Nd4j.randn(DataType.DOUBLE, 4, 784).muli(2); // no probability within 1e-5 of 0 or 1, where evaluation clips
         INDArray x = Nd4j.rand(DataType.DOUBLE, 4, 784);
         INDArray p = new ActivationSigmoid().getActivation(logits.dup(), false);
-        double dl4j = new LossBinaryXENT().computeScore(x, logits, new ActivationSigmoid(), null, true);
-        assertEquals(dl4j, VaeLossTerms.xentPerImage(x, p).meanNumber().doubleValue(), 1e-6 * Math.abs(dl4j));
+        double trained = new BernoulliLogitLoss().computeScore(x, logits, new ActivationSigmoid(), null, true);
+        assertEquals(trained, VaeLossTerms.xentPerImage(x, p).meanNumber().doubleValue(), 1e-6 * Math.abs(trained));
+    }
+
+    @Test
+    void bernoulliLogitLossHasDl4jsBinaryXentScoreAndItsGradientAwayFromTheClip() {
+        // logits in [-24, 24]: about half the entries lie beyond the clip at |z| = 11.51
+        Nd4j.getRandom().setSeed(8);
+        INDArray logits = Nd4j.rand(DataType.DOUBLE, 5, 30).subi(0.5).muli(48);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 5, 30);
+        BernoulliLogitLoss loss = new BernoulliLogitLoss();
+        LossBinaryXENT dl4j = new LossBinaryXENT();
+        assertEquals(dl4j.computeScore(x, logits, new ActivationSigmoid(), null, true),
+                loss.computeScore(x, logits, new ActivationSigmoid(), null, true), 1e-9);
+        assertTrue(dl4j.computeScoreArray(x, logits, new ActivationSigmoid(), null)
+                .equalsWithEps(loss.computeScoreArray(x, logits, new ActivationSigmoid(), null), 1e-9), "per-image scores");
+        INDArray ours = loss.computeGradient(x, logits, new ActivationSigmoid(), null);
+        INDArray theirs = dl4j.computeGradient(x, logits.dup(), new ActivationSigmoid(), null);
+        int clipped = 0;
+        for (int i = 0; i < 5; i++) {
+            for (int j = 0; j < 30; j++) {
+                double z = logits.getDouble(i, j);
+                if (Math.abs(z) < BernoulliLogitLoss.MAX_LOGIT) {
+                    assertEquals(theirs.getDouble(i, j), ours.getDouble(i, j), 1e-9, "gradient at z = " + z);
+                } else {
+                    clipped++;
+                    assertEquals(0.0, ours.getDouble(i, j), 0.0, "gradient where the clip holds, z = " + z);
+                }
+            }
+        }
+        assertTrue(clipped > 30 && clipped < 120, "clipped entries: " + clipped);
+    }
+
+    @Test
+    void bernoulliLogitLossRefusesAnotherActivationOrAMask() {
+        INDArray z = Nd4j.zeros(DataType.FLOAT, 2, 3);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new BernoulliLogitLoss().computeScore(z, z, new ActivationIdentity(), null, true));
+        assertTrue(e.getMessage().contains("expected a sigmoid"), e.getMessage());
+        e = assertThrows(IllegalStateException.class,
+                () -> new BernoulliLogitLoss().computeGradient(z, z, new ActivationSigmoid(), Nd4j.ones(DataType.FLOAT, 2, 3)));
+        assertTrue(e.getMessage().contains("expected no label mask"), e.getMessage());
     }
 
     @Test
