@@ -52,6 +52,9 @@ class VaeLossTermsTest {
         LossBinaryXENT dl4j = new LossBinaryXENT();
         assertEquals(dl4j.computeScore(x, logits, new ActivationSigmoid(), null, true),
                 loss.computeScore(x, logits, new ActivationSigmoid(), null, true), 1e-9);
+        // DL4J's dense layers hand the loss column-major logits
+        assertEquals(dl4j.computeScore(x, logits, new ActivationSigmoid(), null, true),
+                loss.computeScore(x, logits.dup('f'), new ActivationSigmoid(), null, true), 1e-9);
         assertTrue(dl4j.computeScoreArray(x, logits, new ActivationSigmoid(), null)
                 .equalsWithEps(loss.computeScoreArray(x, logits, new ActivationSigmoid(), null), 1e-9), "per-image scores");
         INDArray ours = loss.computeGradient(x, logits, new ActivationSigmoid(), null);
