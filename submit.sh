@@ -26,6 +26,11 @@ JOBFILE="jobs/$JOB.job"
 [ -f "$JOBFILE" ] || { list_jobs >&2; die "unknown job '$JOB' (expected one of: $(ls jobs | sed 's/\.job$//' | tr '\n' ' '))"; }
 MAIN="$(sed -n 's/^main=//p' "$JOBFILE")"
 
+# JavaCPP checks the process's resident memory (a system call, under a global lock) every time ND4J registers a
+# native temporary, ~700 times a minibatch; 0 turns the check off (the temporaries are still freed by the collector).
+# Measured: one JVM -8 %, Spark local[2] -10 to -20 % an epoch (docs/design.md "Seventh round"). Also in conf/spark-defaults.conf.
+JAVACPP_FLAGS=(-Dorg.bytedeco.javacpp.maxphysicalbytes=0 -Dorg.bytedeco.javacpp.maxbytes=0)
+
 # Java 17 openings Spark 3.5 needs on the driver (see ../shared/STACK.md); executors under a standalone worker get them.
 SPARK_JAVA_FLAGS=(-XX:+IgnoreUnrecognizedVMOptions
   --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
@@ -36,7 +41,8 @@ SPARK_JAVA_FLAGS=(-XX:+IgnoreUnrecognizedVMOptions
   --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
   --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
   --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
-  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -Djava.awt.headless=true)
+  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -Djava.awt.headless=true
+  "${JAVACPP_FLAGS[@]}")
 
 # Build when the jar is missing or older than any source, conf or job file.
 JAR=target/latent-digits-spark.jar
