@@ -6,7 +6,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The two terms of the negative ELBO, per image (nats): Bernoulli cross entropy summed over pixels, and KL to N(0, I). */
 public final class VaeLossTerms {
-    /** The same clipping DL4J's LossBinaryXENT applies, so evaluation matches the training objective. */
+    /** The training objective's clipping (BernoulliLogitLoss, as DL4J's LossBinaryXENT), so evaluation matches it. */
     public static final double CLIP = 1e-5;
 
     private VaeLossTerms() {
