@@ -17,11 +17,6 @@ final class AllReducedGradients extends BaseTrainingListener {
     /** False while this worker replays a minibatch only to take part in the others' step. */
     boolean contributes = true;
 
-    private static final StageAllReduce.Finish MEAN = (sum, count, from, to) -> {
-        float inverse = 1f / count;
-        for (int i = from; i < to; i++) sum[i] *= inverse;
-    };
-
     AllReducedGradients(StageAllReduce allReduce) {
         this.allReduce = allReduce;
     }
@@ -31,7 +26,7 @@ final class AllReducedGradients extends BaseTrainingListener {
         INDArray gradient = model.getGradientsViewArray();
         if (buffer == null || buffer.length != gradient.length()) buffer = new float[(int) gradient.length()];
         FloatArrays.read(gradient, buffer, 0);
-        StageAllReduce.Sum total = allReduce.sum(contributes ? buffer : null, model.score(), MEAN);
+        StageAllReduce.Sum total = allReduce.sum(contributes ? buffer : null, model.score(), StageAllReduce.Finish.MEAN);
         if (total.count() == 0) throw new IllegalStateException("gradient all-reduce: no worker contributed a gradient");
         FloatArrays.write(total.values(), 0, gradient);
     }

@@ -61,7 +61,7 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
                 float inverse = 1f / count;
                 for (int i = from; i < Math.min(to, nParams); i++) // new = old + eta * (mean - old), as the master does between jobs
                     sum[i] = before[i] + eta * (sum[i] * inverse - before[i]);
-                for (int i = Math.max(from, nParams); i < to; i++) sum[i] *= inverse; // Adam's state: the mean
+                StageAllReduce.Finish.MEAN.apply(sum, count, Math.max(from, nParams), to); // Adam's state: the mean
             };
             int rounds = 0;
             double score = Double.NaN;

@@ -107,6 +107,12 @@ final class StageAllReduce implements AutoCloseable {
      */
     interface Finish {
         void apply(float[] total, int count, int from, int to);
+
+        /** The mean over the tasks. */
+        Finish MEAN = (total, count, from, to) -> {
+            float inverse = 1f / count;
+            for (int i = from; i < to; i++) total[i] *= inverse;
+        };
     }
 
     @Override
