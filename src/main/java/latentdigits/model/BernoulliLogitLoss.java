@@ -1,6 +1,5 @@
 package latentdigits.model;
 
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,7 +11,6 @@ import org.nd4j.linalg.api.ops.impl.transforms.same.Abs;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.SoftPlus;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
  * The Bernoulli cross entropy DL4J's LossBinaryXENT computes on a sigmoid output, probabilities clipped to
@@ -26,7 +24,7 @@ import org.nd4j.linalg.lossfunctions.ILossFunction;
  * the default seed at test NELBO 148.30, above the VAE issue's 148 (docs/design.md). The layer keeps its sigmoid
  * activation, so the network's output stays the pixel probabilities.
  */
-public class BernoulliLogitLoss implements ILossFunction {
+public class BernoulliLogitLoss extends StatelessLoss {
     /** The logit at which LossBinaryXENT's probability clip (and VaeLossTerms') starts. */
     static final double MAX_LOGIT = Math.log((1 - VaeLossTerms.CLIP) / VaeLossTerms.CLIP);
 
@@ -58,12 +56,6 @@ public class BernoulliLogitLoss implements ILossFunction {
         return gradient.muli(outsideClip.rsubi(1));
     }
 
-    @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
-    }
-
     private static INDArray clippedLogits(INDArray logits) {
         INDArray clipped = uninitializedLike(logits);
         Nd4j.getExecutioner().exec(new ScalarMin(logits, null, clipped, MAX_LOGIT));
@@ -86,20 +78,5 @@ public class BernoulliLogitLoss implements ILossFunction {
     @Override
     public String name() {
         return "BernoulliLogit";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof BernoulliLogitLoss;
-    }
-
-    @Override
-    public int hashCode() {
-        return BernoulliLogitLoss.class.getName().hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 }

@@ -1,16 +1,14 @@
 package latentdigits.model;
 
-import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.lossfunctions.ILossFunction;
 
 /**
  * KL(N(mu, diag e^logvar) || N(0, I)) as a DL4J loss on an identity-activation output over (mu, logvar):
  * per image 1/2 * sum(mu^2 + e^logvar - 1 - logvar); gradient (mu, (e^logvar - 1) / 2). Labels are ignored
  * (the trainer passes zeros) because the target distribution is fixed.
  */
-public class KlToStandardNormalLoss implements ILossFunction {
+public class KlToStandardNormalLoss extends StatelessLoss {
 
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
@@ -35,28 +33,7 @@ public class KlToStandardNormalLoss implements ILossFunction {
     }
 
     @Override
-    public Pair<Double, INDArray> computeGradientAndScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-        return new Pair<>(computeScore(labels, preOutput, activationFn, mask, average),
-                computeGradient(labels, preOutput, activationFn, mask));
-    }
-
-    @Override
     public String name() {
         return "KlToStandardNormal";
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof KlToStandardNormalLoss;
-    }
-
-    @Override
-    public int hashCode() {
-        return KlToStandardNormalLoss.class.getName().hashCode();
-    }
-
-    @Override
-    public String toString() {
-        return name();
     }
 }
