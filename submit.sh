@@ -26,23 +26,10 @@ JOBFILE="jobs/$JOB.job"
 [ -f "$JOBFILE" ] || { list_jobs >&2; die "unknown job '$JOB' (expected one of: $(ls jobs | sed 's/\.job$//' | tr '\n' ' '))"; }
 MAIN="$(sed -n 's/^main=//p' "$JOBFILE")"
 
-# JavaCPP checks the process's resident memory (a system call, under a global lock) every time ND4J registers a
-# native temporary, ~700 times a minibatch; 0 turns the check off (the temporaries are still freed by the collector).
-# Measured: one JVM -8 %, Spark local[2] -10 to -20 % an epoch (docs/design.md "Seventh round"). Also in conf/spark-defaults.conf.
-JAVACPP_FLAGS=(-Dorg.bytedeco.javacpp.maxphysicalbytes=0 -Dorg.bytedeco.javacpp.maxbytes=0)
-
-# Java 17 openings Spark 3.5 needs on the driver (see ../shared/STACK.md); executors under a standalone worker get them.
-SPARK_JAVA_FLAGS=(-XX:+IgnoreUnrecognizedVMOptions
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
-  -Djdk.reflect.useDirectMethodHandle=false -Dio.netty.tryReflectionSetAccessible=true -Djava.awt.headless=true
-  "${JAVACPP_FLAGS[@]}")
+# The JVM flags every job needs (Java 17 openings for Spark, ND4J and JavaCPP settings) are kept in one place,
+# conf/spark-defaults.conf's spark.driver.extraJavaOptions, with why each is there; spark-submit reads the same file.
+read -ra SPARK_JAVA_FLAGS <<< "$(sed -n 's/^spark\.driver\.extraJavaOptions[[:space:]]*//p' conf/spark-defaults.conf)"
+[ "${#SPARK_JAVA_FLAGS[@]}" -gt 0 ] || die "conf/spark-defaults.conf: found no spark.driver.extraJavaOptions line (expected the JVM flags every job needs)"
 
 # Build when the jar is missing or older than any source, conf or job file.
 JAR=target/latent-digits-spark.jar
@@ -68,7 +55,7 @@ export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 
 if [ -n "$MASTER" ] && [[ "$MASTER" != local* ]]; then
   SUBMIT_ARGS=(--master "$MASTER" --deploy-mode client --properties-file conf/spark-defaults.conf
-    --conf "spark.driver.extraJavaOptions=$(sed -n 's/^spark.driver.extraJavaOptions *//p' conf/spark-defaults.conf) -Dlatentdigits.git.commit=$GIT_COMMIT -Dlog4j.configurationFile=$HERE/conf/log4j2.properties"
+    --conf "spark.driver.extraJavaOptions=${SPARK_JAVA_FLAGS[*]} -Dlatentdigits.git.commit=$GIT_COMMIT -Dlog4j.configurationFile=$HERE/conf/log4j2.properties"
     --class "$MAIN" "$JAR")
   if command -v spark-submit >/dev/null; then
     exec spark-submit "${SUBMIT_ARGS[@]}" "$@"
@@ -83,6 +70,8 @@ if [ -n "$MASTER" ] && [[ "$MASTER" != local* ]]; then
   fi
 fi
 
-exec java "${SPARK_JAVA_FLAGS[@]}" -Xmx"${LATENTDIGITS_HEAP:-8g}" -Dlatentdigits.git.commit="$GIT_COMMIT" \
+# Extra flags for this JVM (e.g. -Xlog:gc or a JDK Flight Recorder recording), after the project's own.
+read -ra EXTRA_JAVA_FLAGS <<< "${LATENTDIGITS_JAVA_OPTS:-}"
+exec java "${SPARK_JAVA_FLAGS[@]}" -Xmx"${LATENTDIGITS_HEAP:-8g}" ${EXTRA_JAVA_FLAGS[@]+"${EXTRA_JAVA_FLAGS[@]}"} -Dlatentdigits.git.commit="$GIT_COMMIT" \
   -Dlog4j.configurationFile="$HERE/conf/log4j2.properties" \
   -cp "target/classes:$(cat target/classpath.txt)" "$MAIN" "$@"

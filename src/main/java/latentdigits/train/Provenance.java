@@ -44,6 +44,9 @@ public final class Provenance {
         p.put("partitions", partitions);
         if (seed != null) p.put("seed", seed);
         p.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
+        // heap, young generation and ND4J settings change the speed (docs/design.md), so a run records them
+        p.put("driver_jvm_flags", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(f -> !f.startsWith("--add-opens")).toList());
         return p;
     }
 
