@@ -3,9 +3,10 @@ package latentdigits.model;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.shape.LongShapeDescriptor;
+import org.nd4j.linalg.api.shape.options.ArrayOptionsHelper;
 import org.nd4j.linalg.cpu.nativecpu.DirectShapeInfoProvider;
 
-import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -26,7 +27,7 @@ public class ShapeInfoCache extends DirectShapeInfoProvider {
     static final int DEFAULT_CAPACITY = 10_000;
 
     private final int capacity;
-    private final ConcurrentHashMap<Descriptor, Pair<DataBuffer, long[]>> cache = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<LongShapeDescriptor, Pair<DataBuffer, long[]>> cache = new ConcurrentHashMap<>();
 
     /** The constructor ND4J calls. */
     public ShapeInfoCache() {
@@ -40,33 +41,25 @@ public class ShapeInfoCache extends DirectShapeInfoProvider {
     @Override
     public Pair<DataBuffer, long[]> createShapeInformation(long[] shape, long[] stride, long elementWiseStride, char order,
                                                           DataType dataType, boolean empty) {
-        if (empty || Arrays.stream(shape).anyMatch(d -> d == 0)) // ND4J marks these empty itself; rare, not worth a slot
+        if (empty || hasZeroDimension(shape)) // ND4J marks these empty itself; rare, not worth a slot
             return super.createShapeInformation(shape, stride, elementWiseStride, order, dataType, empty);
-        Pair<DataBuffer, long[]> known = cache.get(new Descriptor(shape, stride, elementWiseStride, order, dataType));
+        // ND4J's own key, as DirectShapeInfoProvider's cache uses it (it copies the caller's arrays)
+        LongShapeDescriptor key = new LongShapeDescriptor(shape, stride, 0, elementWiseStride, order,
+                ArrayOptionsHelper.setOptionBit(0L, dataType));
+        Pair<DataBuffer, long[]> known = cache.get(key);
         if (known != null) return known;
         Pair<DataBuffer, long[]> made = super.createShapeInformation(shape, stride, elementWiseStride, order, dataType, false);
         if (cache.size() >= capacity) return made;
-        // the caller may reuse its arrays, so the stored key gets copies
-        Pair<DataBuffer, long[]> first = cache.putIfAbsent(new Descriptor(shape.clone(), stride.clone(), elementWiseStride, order, dataType), made);
+        Pair<DataBuffer, long[]> first = cache.putIfAbsent(key, made);
         return first != null ? first : made;
+    }
+
+    private static boolean hasZeroDimension(long[] shape) {
+        for (long d : shape) if (d == 0) return true;
+        return false;
     }
 
     int size() {
         return cache.size();
-    }
-
-    /** Arrays compared by content (a record's own equals would compare them by identity). */
-    private record Descriptor(long[] shape, long[] stride, long elementWiseStride, char order, DataType dataType) {
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Descriptor d && elementWiseStride == d.elementWiseStride && order == d.order
-                    && dataType == d.dataType && Arrays.equals(shape, d.shape) && Arrays.equals(stride, d.stride);
-        }
-
-        @Override
-        public int hashCode() {
-            return 31 * (31 * (31 * Arrays.hashCode(shape) + Arrays.hashCode(stride)) + Long.hashCode(elementWiseStride))
-                    + 7 * order + dataType.ordinal();
-        }
     }
 }
