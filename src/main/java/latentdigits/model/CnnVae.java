@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.nd4j.linalg.activations.Activation;
@@ -19,7 +18,7 @@ import org.nd4j.linalg.activations.Activation;
  * 28x28x1 -conv 4/2, BN, leaky-> 14x14xC -conv 4/2, leaky-> 7x7x2C -conv 7, leaky-> 1x1x50 -conv 1, leaky-> 1x1x50
  * -conv 1-> 1x1x(2 * latent), read as (mu, log sigma^2). On a 7x7 map a kernel-7 convolution without padding, and on a
  * 1x1 map a kernel-1 one, are exactly dense layers over the flattened map, so the last three are built as
- * {@link DenseLayer}s (no im2col). These 1x1x50 stages, like the MLP VAE's two hidden layers, are what let the encoder
+ * {@link BlasDenseLayer}s (no im2col). These 1x1x50 stages, like the MLP VAE's two hidden layers, are what let the encoder
  * place the digits well in 2-D: reading mu straight off the 7x7 map (one linear kernel-7 convolution) left the CNN
  * 7.6 nats behind the MLP VAE after 40 epochs (test NELBO 154.94); with one such stage, validation NELBO after 5 epochs
  * fell from 160.8 to 154.7, with two to 154.1 (MLP VAE: 162.0; docs/design.md, fifth round).

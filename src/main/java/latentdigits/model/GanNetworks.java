@@ -6,7 +6,6 @@ import latentdigits.data.DigitSource;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
@@ -94,7 +93,7 @@ public final class GanNetworks {
         for (String name : DISCRIMINATOR_LAYERS) to.getLayer(name).params().assign(from.getLayer(name).params());
     }
 
-    private static Layer maybeFrozen(DenseLayer layer, boolean frozen) {
+    private static Layer maybeFrozen(BlasDenseLayer layer, boolean frozen) {
         if (!frozen) return layer;
         layer.setIUpdater(new NoOp());
         return new FrozenLayerWithBackprop(layer);
@@ -107,7 +106,7 @@ public final class GanNetworks {
     }
 
     /** A hidden layer of G or D: {@code hidden} units, leaky ReLU with the spec's slope. */
-    private static DenseLayer hidden(Spec spec) {
+    private static BlasDenseLayer hidden(Spec spec) {
         return dense(spec.hidden(), new ActivationLReLU(spec.leakySlope()));
     }
 

@@ -1,6 +1,5 @@
 package latentdigits.model;
 
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.IActivation;
 
@@ -9,11 +8,11 @@ final class Layers {
     private Layers() {
     }
 
-    static DenseLayer dense(int units, Activation activation) {
+    static BlasDenseLayer dense(int units, Activation activation) {
         return dense(units, activation.getActivationFunction());
     }
 
-    static DenseLayer dense(int units, IActivation activation) {
-        return new DenseLayer.Builder().nOut(units).activation(activation).build();
+    static BlasDenseLayer dense(int units, IActivation activation) {
+        return BlasDenseLayer.of(units, activation);
     }
 }

@@ -42,7 +42,7 @@ class SampleJobTest {
         org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(1);
         for (int from = 0; from < 37; from += 10) {
             int count = Math.min(10, 37 - from);
-            float[] p = vae.decode(org.nd4j.linalg.factory.Nd4j.randn(DataType.FLOAT, count, 2)).data().asFloat();
+            float[] p = vae.decode(org.nd4j.linalg.factory.Nd4j.randn(DataType.FLOAT, count, 2)).dup('c').data().asFloat();
             for (int i = 0; i < p.length; i++)
                 assertEquals(Math.round(p[i] * 255f), pixels[from * 784 + i] & 0xFF, 1, "pixel " + (from * 784 + i));
         }
@@ -73,7 +73,7 @@ class SampleJobTest {
                 "--out", idx.toString(), "--seed", "4"}), conf);
         assertArrayEquals(new int[]{12, 28, 28}, IdxFiles.readHeader(idx.toString(), 3, conf).dims());
         org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(4);
-        float[] p = gan.pixels(org.nd4j.linalg.factory.Nd4j.randn(DataType.FLOAT, 12, 150)).data().asFloat();
+        float[] p = gan.pixels(org.nd4j.linalg.factory.Nd4j.randn(DataType.FLOAT, 12, 150)).dup('c').data().asFloat();
         for (int i = 0; i < p.length; i++)
             assertEquals(Math.round(p[i] * 255f), pixels[i] & 0xFF, 1, "pixel " + i + ": tanh output mapped back to 0-255");
     }
