@@ -142,21 +142,19 @@ public class BlasDenseLayer extends FeedForwardLayer {
                 preActivationInput = training ? input : null;
                 return z;
             }
+            if (!training) return activation.getActivation(z, false);
             // the activation works in place; backprop needs z itself
-            INDArray a = workspaceMgr.dup(ArrayType.ACTIVATIONS, z, 'f');
-            if (training) {
-                preActivation = z;
-                preActivationInput = input;
-            }
-            return activation.getActivation(a, training);
+            preActivation = z;
+            preActivationInput = input;
+            return activation.getActivation(workspaceMgr.dup(ArrayType.ACTIVATIONS, z, 'f'), true);
         }
 
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
             assertInputSet(true);
-            boolean identity = layerConf().getActivationFn() instanceof ActivationIdentity;
             if (preActivationInput != input || !plain()) return super.backpropGradient(epsilon, workspaceMgr);
-            INDArray delta = identity ? epsilon : layerConf().getActivationFn().backprop(preActivation, epsilon).getFirst();
+            // an identity layer keeps no pre-activation: its delta is epsilon
+            INDArray delta = preActivation == null ? epsilon : layerConf().getActivationFn().backprop(preActivation, epsilon).getFirst();
             preActivation = null;
             preActivationInput = null;
 
