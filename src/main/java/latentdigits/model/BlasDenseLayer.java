@@ -129,8 +129,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
         @Override
         public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
             assertInputSet(false);
-            preActivation = null;
-            preActivationInput = null;
+            forgetPreActivation();
             if (!plain()) return super.activate(training, workspaceMgr);
             INDArray x = input.castTo(dataType);
             INDArray w = getParam(DefaultParamInitializer.WEIGHT_KEY);
@@ -155,8 +154,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
             if (preActivationInput != input || !plain()) return super.backpropGradient(epsilon, workspaceMgr);
             // an identity layer keeps no pre-activation: its delta is epsilon
             INDArray delta = preActivation == null ? epsilon : layerConf().getActivationFn().backprop(preActivation, epsilon).getFirst();
-            preActivation = null;
-            preActivationInput = null;
+            forgetPreActivation();
 
             INDArray x = input.castTo(dataType);
             long batch = x.size(0);
@@ -182,13 +180,13 @@ public class BlasDenseLayer extends FeedForwardLayer {
          */
         static boolean gemm(INDArray a, boolean transA, INDArray b, boolean transB, INDArray c, double beta) {
             DataType type = c.dataType();
+            Strided sa = Strided.of(a), sb = Strided.of(b), sc = Strided.of(c);
             boolean direct = (type == DataType.FLOAT || type == DataType.DOUBLE) && a.dataType() == type && b.dataType() == type
-                    && Strided.of(a) != null && Strided.of(b) != null && Strided.of(c) != null && Strided.of(c).columnMajor;
+                    && sa != null && sb != null && sc != null && sc.columnMajor;
             if (!direct) {
                 Nd4j.gemm(a, b, c, transA, transB, 1.0, beta);
                 return false;
             }
-            Strided sa = Strided.of(a), sb = Strided.of(b), sc = Strided.of(c);
             int m = (int) c.size(0), n = (int) c.size(1), k = (int) (transA ? a.size(0) : a.size(1));
             // a row-major block is the column-major block of its transpose
             int opA = transA != !sa.columnMajor ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
@@ -232,11 +230,15 @@ public class BlasDenseLayer extends FeedForwardLayer {
             return onesColumn;
         }
 
+        private void forgetPreActivation() {
+            preActivation = null;
+            preActivationInput = null;
+        }
+
         @Override
         public void clear() {
             super.clear();
-            preActivation = null;
-            preActivationInput = null;
+            forgetPreActivation();
         }
     }
 }
