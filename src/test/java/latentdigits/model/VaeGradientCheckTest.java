@@ -8,7 +8,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,19 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * with finite differences of the whole negative ELBO. Noise is fixed during the check (a fresh eps per forward pass would
  * make finite differences meaningless); double precision as GradientCheckUtil requires.
  */
+@ExtendWith(DoublePrecision.class)
 class VaeGradientCheckTest {
-    private DataType previous;
-
-    @BeforeEach
-    void doublePrecision() {
-        previous = Nd4j.dataType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
 
     @AfterEach
-    void restore() {
+    void freshNoiseAgain() {
         GaussianSampleVertexImpl.fixedNoiseForTests = null;
-        Nd4j.setDefaultDataTypes(previous, previous);
     }
 
     /** A small smooth architecture (tanh, 16 "pixels") so that every parameter can be checked quickly. */
