@@ -82,7 +82,9 @@ public final class BenchCase {
         List<Double> epochSeconds = new ArrayList<>(), outsideFit = new ArrayList<>();
         List<Integer> jobsPerEpoch = new ArrayList<>();
         long images = 0;
+        ThreadCpu cpuBefore = null;
         for (int epoch = 1; epoch <= warmup + epochs; epoch++) {
+            if (epoch == warmup + 1) cpuBefore = ThreadCpu.snapshot();
             int jobsBefore = jobs.get();
             fitNanos.reset();
             long start = System.nanoTime();
@@ -94,6 +96,7 @@ public final class BenchCase {
             // time the critical path spent outside fit(): the epoch minus one worker's share of fit time
             if (trainer.master() != null) outsideFit.add(s - fitNanos.value() / 1e9 / partitions);
         }
+        Map<ThreadCpu.Role, Double> cpu = ThreadCpu.snapshot().secondsSince(cpuBefore);
         double median = median(epochSeconds);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("case", "train-vae " + (engine.equals("jvm") ? "one JVM (no Spark in the loop)" : "Spark " + master));
@@ -111,6 +114,13 @@ public final class BenchCase {
         r.put("data_prep_s", EpochLoop.round(dataPrep, 3));
         r.put("averaging_frequency", a.integer("averaging-frequency", 1));
         r.put("batch", a.integer("batch", 1));
+        if (cpuBefore.available()) {
+            Map<String, Object> perEpoch = new LinkedHashMap<>();
+            cpu.forEach((role, seconds) -> perEpoch.put(role.key, EpochLoop.round(seconds / epochs, 3)));
+            r.put("cpu_s_per_epoch_by_thread", perEpoch);
+            double wall = epochSeconds.stream().mapToDouble(Double::doubleValue).sum();
+            r.put("cores_busy", EpochLoop.round(cpu.values().stream().mapToDouble(Double::doubleValue).sum() / wall, 2));
+        }
         return r;
     }
 

@@ -121,6 +121,16 @@ public final class BenchJob {
                     num(r, "s_per_epoch"), num(r, "images_per_s"), r.get("spark_jobs_per_epoch"), num(r, "outside_fit_s_per_epoch"),
                     num(r, "startup_s"), num(r, "data_prep_s"), num(r, "peak_rss_mb")));
         }
+        sb.append("\nCPU seconds per measured epoch, by thread (the compiler, collector and native-release threads run on the\n")
+                .append("idle second core in one JVM, but take their time from the training tasks in local[2])\n");
+        sb.append(String.format("%-50s %9s %9s %9s %9s %9s %12s%n", "case", "training", "JIT", "GC", "native", "other", "cores busy"));
+        for (Map<String, Object> r : results) {
+            @SuppressWarnings("unchecked") Map<String, Object> cpu = (Map<String, Object>) r.get("cpu_s_per_epoch_by_thread");
+            if (cpu == null) continue;
+            String name = r.get("case") + (r.containsKey("pair") ? ", pair " + r.get("pair") : "");
+            sb.append(String.format("%-50s %9.3f %9.3f %9.3f %9.3f %9.3f %12.2f%n", name, num(cpu, "training"), num(cpu, "jit_compiler"),
+                    num(cpu, "garbage_collector"), num(cpu, "native_release"), num(cpu, "other"), num(r, "cores_busy")));
+        }
         for (Map<String, Object> r : results) {
             if (!r.containsKey("runs")) continue;
             sb.append("\n").append(r.get("case")).append(", batch ").append(r.get("batch"))
