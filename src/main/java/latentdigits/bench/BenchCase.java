@@ -96,7 +96,8 @@ public final class BenchCase {
             // time the critical path spent outside fit(): the epoch minus one worker's share of fit time
             if (trainer.master() != null) outsideFit.add(s - fitNanos.value() / 1e9 / partitions);
         }
-        Map<ThreadCpu.Role, Double> cpu = ThreadCpu.snapshot().secondsSince(cpuBefore);
+        ThreadCpu cpuAfter = ThreadCpu.snapshot();
+        Map<ThreadCpu.Role, Double> cpu = cpuAfter.secondsSince(cpuBefore);
         double median = median(epochSeconds);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("case", "train-vae " + (engine.equals("jvm") ? "one JVM (no Spark in the loop)" : "Spark " + master));
@@ -114,7 +115,7 @@ public final class BenchCase {
         r.put("data_prep_s", EpochLoop.round(dataPrep, 3));
         r.put("averaging_frequency", a.integer("averaging-frequency", 1));
         r.put("batch", a.integer("batch", 1));
-        if (cpuBefore.available()) {
+        if (cpuBefore.available() && cpuAfter.available()) { // Linux only
             Map<String, Object> perEpoch = new LinkedHashMap<>();
             cpu.forEach((role, seconds) -> perEpoch.put(role.key, EpochLoop.round(seconds / epochs, 3)));
             r.put("cpu_s_per_epoch_by_thread", perEpoch);
