@@ -116,7 +116,7 @@ public final class BenchJob {
                 "outside fit", "start-up", "data prep", "peak RSS"));
         for (Map<String, Object> r : results) {
             if (!r.containsKey("s_per_epoch")) continue;
-            String name = r.get("case") + (r.containsKey("pair") ? ", pair " + r.get("pair") : "");
+            String name = caseName(r);
             sb.append(String.format("%-50s %8.2f %10.0f %9s %10.2f s %7.1f s %7.1f s %6.0f MB%n", name,
                     num(r, "s_per_epoch"), num(r, "images_per_s"), r.get("spark_jobs_per_epoch"), num(r, "outside_fit_s_per_epoch"),
                     num(r, "startup_s"), num(r, "data_prep_s"), num(r, "peak_rss_mb")));
@@ -127,7 +127,7 @@ public final class BenchJob {
         for (Map<String, Object> r : results) {
             @SuppressWarnings("unchecked") Map<String, Object> cpu = (Map<String, Object>) r.get("cpu_s_per_epoch_by_thread");
             if (cpu == null) continue;
-            String name = r.get("case") + (r.containsKey("pair") ? ", pair " + r.get("pair") : "");
+            String name = caseName(r);
             sb.append(String.format("%-50s %9.3f %9.3f %9.3f %9.3f %9.3f %12.2f%n", name, num(cpu, "training"), num(cpu, "jit_compiler"),
                     num(cpu, "garbage_collector"), num(cpu, "native_release"), num(cpu, "other"), num(r, "cores_busy")));
         }
@@ -142,6 +142,11 @@ public final class BenchJob {
                         num(run, "seconds"), num(run, "images_per_s"), run.get("tasks"), num(run, "driver_heap_after_gc_mb")));
         }
         return sb.toString();
+    }
+
+    /** A training case as the tables name it: the case, and its pair when the cases ran in pairs. */
+    private static String caseName(Map<String, Object> r) {
+        return r.get("case") + (r.containsKey("pair") ? ", pair " + r.get("pair") : "");
     }
 
     static Map<String, Object> machine() throws Exception {

@@ -37,12 +37,14 @@ final class ThreadCpu {
     /** USER_HZ, the unit of /proc/.../stat's times; 100 on every Linux this runs on. */
     private static final long NANOS_PER_TICK = 10_000_000L;
 
-    private final Map<String, Thread> threads;
+    /** By thread id (the /proc/self/task entry). */
+    private final Map<String, Sample> threads;
 
-    private record Thread(String name, long cpuNanos) {
+    /** One thread's name and CPU time at the snapshot. */
+    private record Sample(String name, long cpuNanos) {
     }
 
-    private ThreadCpu(Map<String, Thread> threads) {
+    private ThreadCpu(Map<String, Sample> threads) {
         this.threads = threads;
     }
 
@@ -56,13 +58,13 @@ final class ThreadCpu {
     }
 
     static ThreadCpu snapshot() {
-        Map<String, Thread> threads = new HashMap<>();
+        Map<String, Sample> threads = new HashMap<>();
         if (!Files.isDirectory(TASKS)) return new ThreadCpu(threads);
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(TASKS)) {
             for (Path task : tasks) {
                 try {
                     String name = Files.readString(task.resolve("comm")).strip();
-                    threads.put(task.getFileName().toString(), new Thread(name, cpuNanos(task)));
+                    threads.put(task.getFileName().toString(), new Sample(name, cpuNanos(task)));
                 } catch (IOException | RuntimeException exited) {
                     // the thread ended while being read: it counts from the next snapshot on, like any new thread
                 }
@@ -93,7 +95,7 @@ final class ThreadCpu {
         Map<Role, Double> seconds = new EnumMap<>(Role.class);
         for (Role role : Role.values()) seconds.put(role, 0.0);
         threads.forEach((id, now) -> {
-            Thread before = earlier.threads.get(id);
+            Sample before = earlier.threads.get(id);
             boolean same = before != null && before.name().equals(now.name()); // not a reused thread id
             long nanos = now.cpuNanos() - (same ? before.cpuNanos() : 0);
             seconds.merge(role(now.name()), nanos / 1e9, Double::sum);
