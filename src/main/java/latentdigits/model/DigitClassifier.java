@@ -15,7 +15,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 import java.io.IOException;
@@ -40,7 +39,7 @@ public final class DigitClassifier {
 
     public static DigitClassifier create(double learningRate, long seed) {
         ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
-                .seed(seed).dataType(DataType.FLOAT).updater(new Adam(learningRate)).weightInit(WeightInit.RELU)
+                .seed(seed).dataType(DataType.FLOAT).updater(new FlushToZeroAdam(learningRate)).weightInit(WeightInit.RELU)
                 .graphBuilder().addInputs(IMAGE)
                 .addLayer("conv1", new ConvolutionLayer.Builder(5, 5).nOut(8).activation(Activation.RELU).build(), IMAGE)
                 .addLayer("pool1", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(), "conv1")

@@ -114,7 +114,7 @@ public final class GanNetworks {
         return new NeuralNetConfiguration.Builder()
                 .seed(spec.seed())
                 .dataType(DataType.FLOAT)
-                .updater(new Adam(spec.learningRate(), spec.beta1(), Adam.DEFAULT_ADAM_BETA2_VAR_DECAY, Adam.DEFAULT_ADAM_EPSILON))
+                .updater(new FlushToZeroAdam(spec.learningRate(), spec.beta1(), Adam.DEFAULT_ADAM_BETA2_VAR_DECAY, Adam.DEFAULT_ADAM_EPSILON))
                 .weightInit(WeightInit.XAVIER)
                 .graphBuilder();
     }

@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Adam;
 
 /**
  * Builds a VAE as an ordinary ComputationGraph whose fit() minimises the negative ELBO:
@@ -81,7 +80,7 @@ public final class VaeNetworks {
         return new NeuralNetConfiguration.Builder()
                 .seed(spec.seed())
                 .dataType(spec.dataType())
-                .updater(new Adam(spec.learningRate()))
+                .updater(new FlushToZeroAdam(spec.learningRate()))
                 .weightInit(WeightInit.XAVIER)
                 .graphBuilder();
     }
