@@ -45,6 +45,7 @@ public final class TrainVaeJob {
             .value("averaging-frequency", "F", "minibatches each worker fits between two parameter averagings")
             .value("outer-learning-rate", "ETA", "scale of each averaging round's change: 1 = DL4J's plain average, W (the number of workers) = the sum of their updates, 0 = 1.5 W (the default, measured in docs/design.md)")
             .value("averaging-rounds", "barrier|jobs", "barrier: each epoch's averaging rounds run inside one Spark barrier stage, workers all-reducing; jobs: one Spark job per round, as DL4J's master does")
+            .value("adam-state-averaging", "epoch|round", "epoch: each worker keeps its own Adam moments through an epoch's barrier rounds, averaged when the epoch ends; round: averaged with the parameters every round (always so with --averaging-rounds jobs)")
             .value("engine", "spark|jvm", "spark: ParameterAveragingTrainingMaster; jvm: plain fit() in the driver, the single-JVM reference")
             .value("master", "URL", "Spark master when not run by spark-submit (default local[*])")
             .value("partitions", "P", "training shards; 0 = one per executor core")
@@ -112,8 +113,9 @@ public final class TrainVaeJob {
 
     /** How these flags say to train it. */
     public static VaeTrainer.Settings settings(Options.Args a) {
-        AveragingRounds averaging = new AveragingRounds(a.integer("averaging-frequency", 1), outerLearningRate(a),
-                barrierRounds(a.require("averaging-rounds")));
+        boolean barrier = barrierRounds(a.require("averaging-rounds"));
+        AveragingRounds averaging = new AveragingRounds(a.integer("averaging-frequency", 1), outerLearningRate(a), barrier,
+                !barrier || adamStateEachRound(a.require("adam-state-averaging")));
         return new VaeTrainer.Settings(engine(a.require("engine")), a.integer("batch", 1), averaging, a.longValue("seed", 0),
                 a.integer("eval-limit", 1), a.integer("eval-batch", 1));
     }
@@ -129,6 +131,14 @@ public final class TrainVaeJob {
             case "barrier" -> true;
             case "jobs" -> false;
             default -> throw new UserError("--averaging-rounds: expected barrier or jobs, found '" + value + "'");
+        };
+    }
+
+    static boolean adamStateEachRound(String value) {
+        return switch (value) {
+            case "round" -> true;
+            case "epoch" -> false;
+            default -> throw new UserError("--adam-state-averaging: expected epoch or round, found '" + value + "'");
         };
     }
 

@@ -11,8 +11,12 @@ import java.io.Serializable;
  *                          {@value #DEFAULT_PER_WORKER} W, the default
  * @param barrierStage      all of an epoch's rounds inside one Spark barrier stage ({@link BarrierRounds}) rather than
  *                          one Spark job per round (DL4J's way)
+ * @param adamStateEachRound Adam's moments averaged with the parameters in every round (DL4J's way), or, in a barrier
+ *                          stage, kept by each worker through the epoch and averaged once, when it ends: a round then
+ *                          carries a third of the numbers (docs/design.md, "Eleventh round")
  */
-public record AveragingRounds(int frequency, double outerLearningRate, boolean barrierStage) implements Serializable {
+public record AveragingRounds(int frequency, double outerLearningRate, boolean barrierStage, boolean adamStateEachRound)
+        implements Serializable {
     public AveragingRounds {
         if (frequency < 1) throw new IllegalArgumentException("averaging frequency: expected >= 1, found " + frequency);
         if (outerLearningRate < 0)
@@ -28,6 +32,6 @@ public record AveragingRounds(int frequency, double outerLearningRate, boolean b
 
     /** This with the outer learning rate's "0 = the default" resolved. */
     AveragingRounds forWorkers(int workers) {
-        return outerLearningRate == 0 ? new AveragingRounds(frequency, DEFAULT_PER_WORKER * workers, barrierStage) : this;
+        return outerLearningRate == 0 ? new AveragingRounds(frequency, DEFAULT_PER_WORKER * workers, barrierStage, adamStateEachRound) : this;
     }
 }

@@ -140,6 +140,9 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
                 .orElseThrow(() -> new IllegalStateException("no worker returned the network (" + results.size() + " results)"));
         ComputationGraph net = graph.getNetwork();
         first.network().applyTo(net);
+        List<float[]> adamStates = results.stream().map(BarrierRounds.WorkerResult::adamState).filter(java.util.Objects::nonNull)
+                .map(FloatArrays::fromBytes).toList();
+        if (!adamStates.isEmpty()) FloatArrays.write(FloatArrays.mean(adamStates), 0, net.getUpdater().getStateViewArray());
         if (first.rounds() > 0) graph.setScore(first.score());
         // a worker whose partition ran out early took fewer steps than the others
         net.getConfiguration().setIterationCount(results.stream().mapToInt(BarrierRounds.WorkerResult::iterations).max().getAsInt());

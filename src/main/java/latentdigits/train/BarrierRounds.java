@@ -17,9 +17,10 @@ import java.util.List;
  * All of an epoch's averaging rounds inside one Spark barrier stage. DL4J's master runs each round as its own Spark
  * job, and a job costs ~10-20 ms here, more than the ~7 ms minibatch it wraps at F = 1. In this stage every task
  * (one per partition, all running at once) is a {@link ParameterAveragingTrainingWorker} that fits F minibatches,
- * then all-reduces its parameters and Adam state with the other tasks; the last to arrive makes the next network from
- * the sum — the same averaged step as {@link AveragingTrainingMaster#processResults} — and every task loads it and
- * carries on, so all workers hold identical networks after every round and the driver only collects the final one.
+ * then all-reduces its parameters (and Adam state, if averaged every round) with the other tasks; the last to arrive
+ * makes the next parameters from the sum — the same averaged step as {@link AveragingTrainingMaster#processResults} —
+ * and every task loads them and carries on, so all workers hold identical parameters after every round and the driver
+ * only collects the final network (and, if Adam's moments are averaged per epoch, every worker's moments).
  * The all-reduce is {@link StageAllReduce}. Each task seeds its own random stream (sampling noise) from the run's
  * seed, the epoch and its partition, so a seeded run repeats.
  */
@@ -38,8 +39,11 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
         this.runId = runId;
     }
 
-    /** What a task hands back: the network (from partition 0 only; all are identical), its step count and score. */
-    record WorkerResult(NetworkBytes network, int iterations, int rounds, double score) implements Serializable {
+    /**
+     * What a task hands back: the network (from partition 0 only; all hold the same parameters), its step count and
+     * score, and, when Adam's moments are averaged per epoch, its own moments (every partition).
+     */
+    record WorkerResult(NetworkBytes network, int iterations, int rounds, double score, byte[] adamState) implements Serializable {
     }
 
     @Override
@@ -53,7 +57,8 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
             INDArray state = net.getUpdater().getStateViewArray();
             int nParams = (int) params.length(), nState = state == null ? 0 : (int) state.length();
             float[] before = new float[nParams];
-            float[] mine = new float[nParams + nState];
+            boolean stateEachRound = averaging.adamStateEachRound() && state != null;
+            float[] mine = new float[nParams + (stateEachRound ? nState : 0)];
             FloatArrays.read(params, before, 0);
             float eta = (float) averaging.outerLearningRate();
             // every task holds the same network before a round, so whichever task finishes the sum can make the next
@@ -72,20 +77,22 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
                 StageAllReduce.Sum next;
                 if (fitted > 0) {
                     FloatArrays.read(params, mine, 0);
-                    if (state != null) FloatArrays.read(state, mine, nParams);
+                    if (stateEachRound) FloatArrays.read(state, mine, nParams);
                     next = allReduce.sum(mine, net.score(), nextNetwork);
                 } else {
                     next = allReduce.sum(null, 0, nextNetwork); // still takes part, so the others' rounds complete
                 }
                 if (next.count() == 0) break; // every worker has run out of minibatches
                 FloatArrays.write(next.values(), 0, params);
-                if (state != null) FloatArrays.write(next.values(), nParams, state);
+                if (stateEachRound) FloatArrays.write(next.values(), nParams, state);
                 System.arraycopy(next.values(), 0, before, 0, nParams);
                 score = next.score() / next.count();
                 rounds++;
             }
             int iterations = net.getConfiguration().getIterationCount();
-            WorkerResult result = new WorkerResult(context.partitionId() == 0 ? NetworkBytes.of(net) : null, iterations, rounds, score);
+            boolean stateOnItsOwn = state != null && !stateEachRound;
+            NetworkBytes network = context.partitionId() != 0 ? null : stateOnItsOwn ? NetworkBytes.parametersOf(net) : NetworkBytes.of(net);
+            WorkerResult result = new WorkerResult(network, iterations, rounds, score, stateOnItsOwn ? FloatArrays.bytes(state) : null);
             return JavaConverters.asScalaIterator(List.of(result).iterator());
         }
     }

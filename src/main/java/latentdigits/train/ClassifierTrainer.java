@@ -21,7 +21,7 @@ public final class ClassifierTrainer implements EpochTrainer {
         this.shards = shards;
         this.provenance = provenance;
         // averaging after every minibatch with the sum of the workers' updates: as the VAE (docs/design.md)
-        this.epochs = new GraphEpochs(jsc, classifier.graph(), shards, engine, batch, new AveragingRounds(1, shards.partitions(), true), seed,
+        this.epochs = new GraphEpochs(jsc, classifier.graph(), shards, engine, batch, new AveragingRounds(1, shards.partitions(), true, true), seed,
                 DigitClassifier::trainingBatch);
     }
 

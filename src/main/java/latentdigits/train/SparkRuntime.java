@@ -12,6 +12,14 @@ public final class SparkRuntime {
     private SparkRuntime() {
     }
 
+    /**
+     * Task results up to this size ride with the task's status message instead of being parked in the block manager
+     * and fetched in a second step (Spark's default is 1 MB). A training task returns its worker's network and Adam
+     * state, 1-2 MB for the MLP VAE: fetched in a second step they added 6 ms to every epoch (docs/design.md, "Eleventh
+     * round"). Under spark-submit, conf/spark-defaults.conf sets the same.
+     */
+    static final String TASK_RESULT_INLINE = "64m";
+
     public static SparkSession session(String appName, String masterFlag) {
         SparkConf conf = new SparkConf(); // picks up spark.* system properties set by spark-submit
         SparkSession.Builder builder = SparkSession.builder().appName(appName);
@@ -20,7 +28,8 @@ public final class SparkRuntime {
                     .config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1")
                     .config("spark.ui.enabled", "false")
-                    .config("spark.sql.shuffle.partitions", "8");
+                    .config("spark.sql.shuffle.partitions", "8")
+                    .config("spark.task.maxDirectResultSize", TASK_RESULT_INLINE);
         }
         SparkSession session = builder.getOrCreate();
         session.sparkContext().setLogLevel("WARN");

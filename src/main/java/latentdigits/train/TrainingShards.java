@@ -100,24 +100,32 @@ public final class TrainingShards implements AutoCloseable {
      */
     public <T> JavaRDD<T> epochBatches(int epoch, long seed, int batchSize, BatchMaker<T> maker) {
         return train.mapPartitionsWithIndex((partition, blocks) -> {
-            List<DigitBlock> shuffled = new ArrayList<>();
+            List<DigitBlock> kept = new ArrayList<>();
+            List<int[]> orders = new ArrayList<>();
             while (blocks.hasNext()) {
                 DigitBlock block = blocks.next();
-                shuffled.add(block.select(shuffled(block.size(), new Random(seed * 1_000_003L + epoch * 7919L + partition))));
+                kept.add(block);
+                orders.add(shuffled(block.size(), new Random(seed * 1_000_003L + epoch * 7919L + partition)));
             }
-            return new Minibatches<>(shuffled, batchSize, maker);
+            return new Minibatches<>(kept, orders, batchSize, maker);
         }, true);
     }
 
-    /** Cuts shuffled blocks into minibatches on demand. */
+    /**
+     * Cuts blocks into minibatches on demand, each minibatch gathering its images in the block's shuffled order. Only a
+     * minibatch's images are copied at a time: copying a whole shuffled block first (21 MB a partition) held up the
+     * start of every epoch's barrier stage by 8-40 ms (docs/design.md, "Eleventh round").
+     */
     private static final class Minibatches<T> implements java.util.Iterator<T> {
         private final List<DigitBlock> blocks;
+        private final List<int[]> orders;
         private final int batchSize;
         private final BatchMaker<T> maker;
         private int blockIndex, from;
 
-        Minibatches(List<DigitBlock> blocks, int batchSize, BatchMaker<T> maker) {
+        Minibatches(List<DigitBlock> blocks, List<int[]> orders, int batchSize, BatchMaker<T> maker) {
             this.blocks = blocks;
+            this.orders = orders;
             this.batchSize = batchSize;
             this.maker = maker;
         }
@@ -136,7 +144,7 @@ public final class TrainingShards implements AutoCloseable {
             if (!hasNext()) throw new java.util.NoSuchElementException();
             DigitBlock block = blocks.get(blockIndex);
             int to = Math.min(block.size(), from + batchSize);
-            T batch = maker.make(block, from, to);
+            T batch = maker.make(block.select(java.util.Arrays.copyOfRange(orders.get(blockIndex), from, to)), 0, to - from);
             from = to;
             return batch;
         }
@@ -147,7 +155,7 @@ public final class TrainingShards implements AutoCloseable {
      * as {@link #epochBatches} cuts each partition.
      */
     static <T> java.util.Iterator<T> oneJvmEpoch(DigitBlock images, long seed, int epoch, int batchSize, BatchMaker<T> maker) {
-        return new Minibatches<>(List.of(images.select(shuffled(images.size(), new Random(seed * 31 + epoch)))), batchSize, maker);
+        return new Minibatches<>(List.of(images), List.of(shuffled(images.size(), new Random(seed * 31 + epoch))), batchSize, maker);
     }
 
     static int[] shuffled(int n, Random random) {

@@ -156,7 +156,7 @@ class AveragingTrainingMasterTest {
 
     private static ComputationGraph fit(JavaSparkContext jsc, List<MultiDataSet> batches, double eta, boolean barrier,
                                         int workers, int averagingFrequency) {
-        return fit(jsc, batches, new AveragingRounds(averagingFrequency, eta, barrier), workers);
+        return fit(jsc, batches, new AveragingRounds(averagingFrequency, eta, barrier, true), workers);
     }
 
     private static ComputationGraph fit(JavaSparkContext jsc, List<MultiDataSet> batches, AveragingRounds averaging, int workers) {
@@ -180,6 +180,38 @@ class AveragingTrainingMasterTest {
             batches.add(new org.nd4j.linalg.dataset.MultiDataSet(new INDArray[]{x}, new INDArray[]{x, Nd4j.zeros(DataType.FLOAT, 20, 4)}));
         }
         return batches;
+    }
+
+    /**
+     * Adam's moments averaged per epoch: the parameters still take the averaged step every round, but each worker's
+     * moments follow its own minibatches, and the driver ends the epoch with their mean.
+     */
+    @Test
+    void adamStatePerEpochIsEachWorkersOwnAveragedWhenTheEpochEnds() {
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.local2().sparkContext());
+        List<MultiDataSet> batches = randomBatches(4); // partition 0 holds batches 0 and 1, partition 1 batches 2 and 3
+        double eta = 2.0;
+        withFixedNoise(() -> {
+            ComputationGraph perEpoch = fit(jsc, batches, new AveragingRounds(1, eta, true, false), 2);
+            ComputationGraph first = graph(), second = graph();
+            INDArray before = first.params().dup();
+            for (int round = 0; round < 2; round++) {
+                first.fit(batches.get(round));
+                second.fit(batches.get(2 + round));
+                INDArray next = first.params().add(second.params()).divi(2).subi(before).muli(eta).addi(before);
+                first.params().assign(next);
+                second.params().assign(next);
+                before = next;
+            }
+            INDArray meanState = first.getUpdater().getStateViewArray().add(second.getUpdater().getStateViewArray()).divi(2);
+            assertTrue(perEpoch.params().equalsWithEps(first.params(), 1e-5), "parameters: the averaged step every round");
+            assertTrue(perEpoch.getUpdater().getStateViewArray().equalsWithEps(meanState, 1e-5), "Adam state: the mean of the workers' own");
+            ComputationGraph eachRound = fit(jsc, batches, new AveragingRounds(1, eta, true, true), 2);
+            // the moments are running means, so their mean comes out the same either way; the steps do not, since
+            // from the second round on each worker divides by its own moments
+            double apart = eachRound.params().distance2(perEpoch.params()), moved = perEpoch.params().distance2(graph().params());
+            assertTrue(apart > 1e-3 * moved, "averaging every round takes other steps: " + apart + " apart after moving " + moved);
+        });
     }
 
     /** The in-stage all-reduce must compute exactly the round DL4J's job-per-round path computes. */
