@@ -97,7 +97,6 @@ public final class BenchCase {
             if (trainer.master() != null) outsideFit.add(s - fitNanos.value() / 1e9 / partitions);
         }
         ThreadCpu cpuAfter = ThreadCpu.snapshot();
-        Map<ThreadCpu.Role, Double> cpu = cpuAfter.secondsSince(cpuBefore);
         double median = median(epochSeconds);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("case", "train-vae " + (engine.equals("jvm") ? "one JVM (no Spark in the loop)" : "Spark " + master));
@@ -116,6 +115,7 @@ public final class BenchCase {
         r.put("averaging_frequency", a.integer("averaging-frequency", 1));
         r.put("batch", a.integer("batch", 1));
         if (cpuBefore.available() && cpuAfter.available()) { // Linux only
+            Map<ThreadCpu.Role, Double> cpu = cpuAfter.secondsSince(cpuBefore);
             Map<String, Object> perEpoch = new LinkedHashMap<>();
             cpu.forEach((role, seconds) -> perEpoch.put(role.key, EpochLoop.round(seconds / epochs, 3)));
             r.put("cpu_s_per_epoch_by_thread", perEpoch);

@@ -239,8 +239,8 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         FlatSum add(FlatSum other) {
             if (other.count == 0) return this;
             if (count == 0) return other;
-            addInto(parameters, other.parameters);
-            if (updaterState != null) addInto(updaterState, other.updaterState);
+            FloatArrays.addInto(parameters, other.parameters);
+            if (updaterState != null) FloatArrays.addInto(updaterState, other.updaterState);
             score += other.score;
             count += other.count;
             return this;
@@ -250,9 +250,6 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
             return FloatArrays.row(values).divi(count).castTo(dataType);
         }
 
-        private static void addInto(float[] target, float[] values) {
-            for (int i = 0; i < target.length; i++) target[i] += values[i];
-        }
     }
 
     /**

@@ -42,6 +42,11 @@ final class FloatArrays {
         return out;
     }
 
+    /** Adds {@code values} to {@code target}, element by element. */
+    static void addInto(float[] target, float[] values) {
+        for (int i = 0; i < target.length; i++) target[i] += values[i];
+    }
+
     /** The element-wise mean of equally long arrays. */
     static float[] mean(java.util.List<float[]> arrays) {
         float[] mean = arrays.get(0).clone();
@@ -49,7 +54,7 @@ final class FloatArrays {
             float[] values = arrays.get(a);
             if (values.length != mean.length)
                 throw new IllegalArgumentException("mean: arrays of " + mean.length + " and " + values.length + " values");
-            for (int i = 0; i < mean.length; i++) mean[i] += values[i];
+            addInto(mean, values);
         }
         float inverse = 1f / arrays.size();
         for (int i = 0; i < mean.length; i++) mean[i] *= inverse;
