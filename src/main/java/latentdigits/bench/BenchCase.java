@@ -18,7 +18,6 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.util.LongAccumulator;
 import org.nd4j.linalg.api.buffer.DataType;
 
 import java.lang.management.ManagementFactory;
@@ -77,8 +76,6 @@ public final class BenchCase {
                 a.integer("train-limit", 0), a.integer("validation", 0), partitions, spec.seed());
         double dataPrep = seconds(t1);
         VaeTrainer trainer = new VaeTrainer(jsc, VaeModel.create(spec), shards, latentdigits.jobs.TrainVaeJob.settings(a), Map.of(), "bench");
-        LongAccumulator fitNanos = spark.sparkContext().longAccumulator("fit-nanos");
-        if (trainer.master() != null) trainer.master().timeWorkersInto(fitNanos);
         List<Double> epochSeconds = new ArrayList<>(), outsideFit = new ArrayList<>();
         List<Integer> jobsPerEpoch = new ArrayList<>();
         long images = 0;
@@ -86,16 +83,16 @@ public final class BenchCase {
         for (int epoch = 1; epoch <= warmup + epochs; epoch++) {
             if (epoch == warmup + 1) cpuBefore = ThreadCpu.snapshot();
             int jobsBefore = jobs.get();
-            fitNanos.reset();
             long start = System.nanoTime();
-            images = trainer.fitEpoch(epoch);
+            images = trainer.fitEpoch(epoch, warmup + epochs);
             double s = seconds(start);
             if (epoch <= warmup) continue;
             epochSeconds.add(s);
             jobsPerEpoch.add(jobs.get() - jobsBefore);
-            // time the critical path spent outside fit(): the epoch minus one worker's share of fit time
-            if (trainer.master() != null) outsideFit.add(s - fitNanos.value() / 1e9 / partitions);
+            // time the critical path spent outside fit(): the epoch minus a worker's time inside it
+            if (!Double.isNaN(trainer.workerFitSeconds())) outsideFit.add(s - trainer.workerFitSeconds());
         }
+        trainer.close();
         ThreadCpu cpuAfter = ThreadCpu.snapshot();
         double median = median(epochSeconds);
         Map<String, Object> r = new LinkedHashMap<>();
@@ -108,7 +105,7 @@ public final class BenchCase {
         r.put("s_per_epoch", EpochLoop.round(median, 3));
         r.put("s_per_epoch_all", epochSeconds.stream().map(x -> EpochLoop.round(x, 3)).toList());
         r.put("images_per_s", EpochLoop.round(images / median, 0));
-        r.put("spark_jobs_per_epoch", engine.equals("jvm") ? 0 : jobsPerEpoch.get(jobsPerEpoch.size() - 1));
+        r.put("spark_jobs_per_epoch", EpochLoop.round(jobsPerEpoch.stream().mapToInt(Integer::intValue).average().orElse(0), 2));
         r.put("outside_fit_s_per_epoch", outsideFit.isEmpty() ? 0 : EpochLoop.round(median(outsideFit), 3));
         r.put("startup_s", EpochLoop.round(startup, 3));
         r.put("data_prep_s", EpochLoop.round(dataPrep, 3));

@@ -14,10 +14,13 @@ import java.io.Serializable;
  * @param adamStateEachRound Adam's moments averaged with the parameters in every round (DL4J's way), or, in a barrier
  *                          stage, kept by each worker through the epoch and averaged once, when it ends: a round then
  *                          carries a third of the numbers (docs/design.md, "Eleventh round")
+ * @param epochsPerStage    epochs trained by one barrier stage, 0 for all of the run's: a stage cost ~35 ms an
+ *                          epoch to start and end (docs/design.md, "Twelfth round")
  */
-public record AveragingRounds(int frequency, double outerLearningRate, boolean barrierStage, boolean adamStateEachRound)
-        implements Serializable {
+public record AveragingRounds(int frequency, double outerLearningRate, boolean barrierStage, boolean adamStateEachRound,
+                              int epochsPerStage) implements Serializable {
     public AveragingRounds {
+        if (epochsPerStage < 0) throw new IllegalArgumentException("epochs per stage: expected 0 (all) or more, found " + epochsPerStage);
         if (frequency < 1) throw new IllegalArgumentException("averaging frequency: expected >= 1, found " + frequency);
         if (outerLearningRate < 0)
             throw new IllegalArgumentException("outer learning rate: expected 0 (= 1.5 x the number of workers) or > 0, found " + outerLearningRate);
@@ -30,8 +33,11 @@ public record AveragingRounds(int frequency, double outerLearningRate, boolean b
      */
     public static final double DEFAULT_PER_WORKER = 1.5;
 
+    /** conf/train-vae.properties' epochs-per-stage (all epochs in one stage), for trainers without a flag of their own. */
+    public static final int DEFAULT_EPOCHS_PER_STAGE = 0;
+
     /** This with the outer learning rate's "0 = the default" resolved. */
     AveragingRounds forWorkers(int workers) {
-        return outerLearningRate == 0 ? new AveragingRounds(frequency, DEFAULT_PER_WORKER * workers, barrierStage, adamStateEachRound) : this;
+        return outerLearningRate == 0 ? new AveragingRounds(frequency, DEFAULT_PER_WORKER * workers, barrierStage, adamStateEachRound, epochsPerStage) : this;
     }
 }

@@ -2,7 +2,6 @@ package latentdigits.train;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.broadcast.Broadcast;
-import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.api.TrainingHook;
@@ -15,12 +14,10 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingResult;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.io.ObjectStreamException;
 import java.io.Serializable;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,6 +45,8 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
     private final java.util.Random stageSeeds;
     /** Identifies this training run's networks in the executors' caches. */
     private final String runId = java.util.UUID.randomUUID().toString();
+    /** Barrier stages started so far, naming each for its workers' reports. */
+    private int stages;
     /** The network's configuration, broadcast once per run: each round then ships only parameters and Adam state. */
     private transient Broadcast<ComputationGraphConfiguration> configuration;
 
@@ -80,40 +79,6 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
         return new AveragingTrainingMaster(builder, averaging, seed);
     }
 
-    /** Adds the nanoseconds workers spend inside fit() to {@code nanos} (for the benchmark's overhead figures). */
-    public void timeWorkersInto(org.apache.spark.util.LongAccumulator nanos) {
-        addHook(new FitTimer(nanos));
-    }
-
-    static final class FitTimer implements TrainingHook {
-        private final org.apache.spark.util.LongAccumulator nanos;
-        private transient long started;
-
-        FitTimer(org.apache.spark.util.LongAccumulator nanos) {
-            this.nanos = nanos;
-        }
-
-        @Override
-        public void preUpdate(MultiDataSet minibatch, Model model) {
-            started = System.nanoTime();
-        }
-
-        @Override
-        public void postUpdate(MultiDataSet minibatch, Model model) {
-            nanos.add(System.nanoTime() - started);
-        }
-
-        @Override
-        public void preUpdate(DataSet minibatch, Model model) {
-            started = System.nanoTime();
-        }
-
-        @Override
-        public void postUpdate(DataSet minibatch, Model model) {
-            nanos.add(System.nanoTime() - started);
-        }
-    }
-
     @Override
     public ParameterAveragingTrainingWorker getWorkerInstance(SparkComputationGraph graph) {
         ComputationGraph net = graph.getNetwork();
@@ -126,26 +91,28 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
                 getRouterProvider(), runId, net.getConfiguration().getIterationCount(), net.getConfiguration().getEpochCount());
     }
 
+    /**
+     * Starts a barrier stage training {@code epochs} epochs on {@code data}, each partition cutting its own minibatches
+     * ({@link BarrierRounds}); step through it with {@link EpochStage#next}.
+     */
+    <T> EpochStage startEpochs(SparkComputationGraph graph, JavaRDD<T> data, BarrierRounds.Epochs<T> cut, int epochs) {
+        long[] seeds = new long[epochs];
+        for (int i = 0; i < epochs; i++) seeds[i] = stageSeeds.nextLong(); // as one stage per epoch would draw them
+        ParameterAveragingTrainingWorker worker = getWorkerInstance(graph);
+        return new EpochStage(graph.getSparkContext(), data, runId + "/" + (++stages), epochs,
+                driver -> new BarrierRounds<>(worker, averaging, runId, seeds, cut, driver));
+    }
+
+    /** DL4J's entry point, given one epoch's minibatches: with barrier rounds, one stage of one epoch. */
     @Override
     public void executeTrainingMDS(SparkComputationGraph graph, JavaRDD<MultiDataSet> trainingData) {
         if (!averaging.barrierStage() || collectTrainingStats || statsStorage != null) {
             super.executeTrainingMDS(graph, trainingData);
             return;
         }
-        BarrierRounds rounds = new BarrierRounds(getWorkerInstance(graph), averaging, runId, stageSeeds.nextLong());
-        List<BarrierRounds.WorkerResult> results = trainingData.rdd().barrier()
-                .mapPartitions(rounds, false, scala.reflect.ClassTag$.MODULE$.apply(BarrierRounds.WorkerResult.class))
-                .toJavaRDD().collect();
-        BarrierRounds.WorkerResult first = results.stream().filter(r -> r.network() != null).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no worker returned the network (" + results.size() + " results)"));
-        ComputationGraph net = graph.getNetwork();
-        first.network().applyTo(net);
-        List<float[]> adamStates = results.stream().map(BarrierRounds.WorkerResult::adamState).filter(java.util.Objects::nonNull)
-                .map(FloatArrays::fromBytes).toList();
-        if (!adamStates.isEmpty()) FloatArrays.write(FloatArrays.mean(adamStates), 0, net.getUpdater().getStateViewArray());
-        if (first.rounds() > 0) graph.setScore(first.score());
-        // a worker whose partition ran out early took fewer steps than the others
-        net.getConfiguration().setIterationCount(results.stream().mapToInt(BarrierRounds.WorkerResult::iterations).max().getAsInt());
+        try (EpochStage stage = startEpochs(graph, trainingData, (minibatches, partition, index) -> minibatches.iterator(), 1)) {
+            stage.next(graph.getNetwork());
+        }
     }
 
     @Override

@@ -9,56 +9,73 @@ import org.nd4j.linalg.factory.Nd4j;
 import scala.collection.JavaConverters;
 import scala.runtime.AbstractFunction1;
 
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 
 /**
- * All of an epoch's averaging rounds inside one Spark barrier stage. DL4J's master runs each round as its own Spark
- * job, and a job costs ~10-20 ms here, more than the ~7 ms minibatch it wraps at F = 1. In this stage every task
- * (one per partition, all running at once) is a {@link ParameterAveragingTrainingWorker} that fits F minibatches,
- * then all-reduces its parameters (and Adam state, if averaged every round) with the other tasks; the last to arrive
- * makes the next parameters from the sum — the same averaged step as {@link AveragingTrainingMaster#processResults} —
- * and every task loads them and carries on, so all workers hold identical parameters after every round and the driver
- * only collects the final network (and, if Adam's moments are averaged per epoch, every worker's moments).
- * The all-reduce is {@link StageAllReduce}. Each task seeds its own random stream (sampling noise) from the run's
- * seed, the epoch and its partition, so a seeded run repeats.
+ * Several epochs' averaging rounds inside one Spark barrier stage. DL4J's master runs each round as its own Spark
+ * job, and a job costs ~10-20 ms here, more than the ~7 ms minibatch it wraps at F = 1; a stage per epoch still cost
+ * ~35 ms an epoch (docs/design.md, "Twelfth round"). In this stage every task (one per partition, all running at once)
+ * is a {@link ParameterAveragingTrainingWorker} that fits F minibatches, then all-reduces its parameters (and Adam
+ * state, if averaged every round) with the other tasks; the last to arrive makes the next parameters from the sum —
+ * the same averaged step as {@link AveragingTrainingMaster#processResults} — and every task loads them and carries on,
+ * so all workers hold identical parameters after every round. When an epoch ends the workers also agree on Adam's
+ * moments (their mean, if each kept its own) and step count, and partition 0 hands the network to the driver
+ * ({@link EpochReports}), which scores, draws and checkpoints it before the next epoch starts, as between one-epoch
+ * stages. The all-reduce is {@link StageAllReduce}. Each task seeds its own random stream (sampling noise) from the
+ * epoch's seed and its partition, so a seeded run repeats, and gives the same numbers whatever the epochs per stage.
  */
-final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<MultiDataSet>, scala.collection.Iterator<BarrierRounds.WorkerResult>>
+final class BarrierRounds<T> extends AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<Integer>>
         implements Serializable {
+
+    /** Cuts a partition's contents into the minibatches of the stage's epoch {@code index} (0 = the stage's first). */
+    interface Epochs<T> extends Serializable {
+        Iterator<MultiDataSet> minibatches(List<T> partition, int partitionId, int index);
+    }
+
     private final ParameterAveragingTrainingWorker worker;
     private final AveragingRounds averaging;
     private final String runId;
-    private final long seed;
+    private final long[] epochSeeds;
+    private final Epochs<T> epochs;
+    private final EpochReports.Address driver;
 
-    /** @param averaging with the outer learning rate resolved */
-    BarrierRounds(ParameterAveragingTrainingWorker worker, AveragingRounds averaging, String runId, long seed) {
-        this.seed = seed;
+    /**
+     * @param averaging  with the outer learning rate resolved
+     * @param epochSeeds one per epoch of the stage: the workers' sampling noise
+     */
+    BarrierRounds(ParameterAveragingTrainingWorker worker, AveragingRounds averaging, String runId, long[] epochSeeds,
+                  Epochs<T> epochs, EpochReports.Address driver) {
         this.worker = worker;
         this.averaging = averaging;
         this.runId = runId;
-    }
-
-    /**
-     * What a task hands back: the network (from partition 0 only; all hold the same parameters), its step count and
-     * score, and, when Adam's moments are averaged per epoch, its own moments (every partition).
-     */
-    record WorkerResult(NetworkBytes network, int iterations, int rounds, double score, byte[] adamState) implements Serializable {
+        this.epochSeeds = epochSeeds;
+        this.epochs = epochs;
+        this.driver = driver;
     }
 
     @Override
-    public scala.collection.Iterator<WorkerResult> apply(scala.collection.Iterator<MultiDataSet> partition) {
+    public scala.collection.Iterator<Integer> apply(scala.collection.Iterator<T> partition) {
         BarrierTaskContext context = BarrierTaskContext.get();
-        Nd4j.getRandom().setSeed(seed + 1_000_003L * context.partitionId());
-        Iterator<MultiDataSet> batches = JavaConverters.asJavaIterator(partition);
-        try (StageAllReduce allReduce = StageAllReduce.join(context, runId)) {
+        int partitionId = context.partitionId(), tasks = context.getTaskInfos().length;
+        List<T> contents = new ArrayList<>();
+        JavaConverters.asJavaIterator(partition).forEachRemaining(contents::add);
+        try (StageAllReduce allReduce = StageAllReduce.join(context, runId);
+             EpochReports.Reporter reporter = partitionId == 0 ? EpochReports.Reporter.connect(driver) : null) {
             ComputationGraph net = worker.getInitialModelGraph();
             INDArray params = net.params();
             INDArray state = net.getUpdater().getStateViewArray();
             int nParams = (int) params.length(), nState = state == null ? 0 : (int) state.length();
             float[] before = new float[nParams];
             boolean stateEachRound = averaging.adamStateEachRound() && state != null;
+            int ownState = stateEachRound ? 0 : nState; // Adam's moments each worker keeps to itself through an epoch
             float[] mine = new float[nParams + (stateEachRound ? nState : 0)];
+            float[] epochEnd = new float[ownState + 2 * tasks];
             FloatArrays.read(params, before, 0);
             float eta = (float) averaging.outerLearningRate();
             // every task holds the same network before a round, so whichever task finishes the sum can make the next
@@ -68,32 +85,67 @@ final class BarrierRounds extends AbstractFunction1<scala.collection.Iterator<Mu
                     sum[i] = before[i] + eta * (sum[i] * inverse - before[i]);
                 StageAllReduce.Finish.MEAN.apply(sum, count, Math.max(from, nParams), to); // Adam's state: the mean
             };
-            int rounds = 0;
-            double score = Double.NaN;
-            while (true) {
-                int fitted = 0;
-                for (; fitted < averaging.frequency() && batches.hasNext(); fitted++)
-                    worker.processMinibatch(batches.next(), net, false);
-                StageAllReduce.Sum next;
-                if (fitted > 0) {
-                    FloatArrays.read(params, mine, 0);
-                    if (stateEachRound) FloatArrays.read(state, mine, nParams);
-                    next = allReduce.sum(mine, net.score(), nextNetwork);
-                } else {
-                    next = allReduce.sum(null, 0, nextNetwork); // still takes part, so the others' rounds complete
+            // the moments' mean; the step counts (one slot pair per task) stay a plain sum, i.e. each task's own
+            StageAllReduce.Finish agreeOnEpochEnd = (sum, count, from, to) -> StageAllReduce.Finish.MEAN.apply(sum, count, from, Math.min(to, ownState));
+            for (int index = 0; index < epochSeeds.length; index++) {
+                Nd4j.getRandom().setSeed(epochSeeds[index] + 1_000_003L * partitionId);
+                Iterator<MultiDataSet> batches = epochs.minibatches(contents, partitionId, index);
+                int rounds = 0;
+                double score = Double.NaN;
+                long fitNanos = 0;
+                while (true) {
+                    int fitted = 0;
+                    long start = System.nanoTime();
+                    for (; fitted < averaging.frequency() && batches.hasNext(); fitted++)
+                        worker.processMinibatch(batches.next(), net, false);
+                    fitNanos += System.nanoTime() - start;
+                    StageAllReduce.Sum next;
+                    if (fitted > 0) {
+                        FloatArrays.read(params, mine, 0);
+                        if (stateEachRound) FloatArrays.read(state, mine, nParams);
+                        next = allReduce.sum(mine, net.score(), nextNetwork);
+                    } else {
+                        next = allReduce.sum(null, 0, nextNetwork); // still takes part, so the others' rounds complete
+                    }
+                    if (next.count() == 0) break; // every worker has run out of minibatches
+                    FloatArrays.write(next.values(), 0, params);
+                    if (stateEachRound) FloatArrays.write(next.values(), nParams, state);
+                    System.arraycopy(next.values(), 0, before, 0, nParams);
+                    score = next.score() / next.count();
+                    rounds++;
                 }
-                if (next.count() == 0) break; // every worker has run out of minibatches
-                FloatArrays.write(next.values(), 0, params);
-                if (stateEachRound) FloatArrays.write(next.values(), nParams, state);
-                System.arraycopy(next.values(), 0, before, 0, nParams);
-                score = next.score() / next.count();
-                rounds++;
+                int iterations = agreeOnEpochEnd(allReduce, net, state, ownState, epochEnd, partitionId, tasks, agreeOnEpochEnd);
+                if (reporter != null) {
+                    reporter.send(new EpochReports.EpochReport(index, iterations, rounds, score, fitNanos / 1e9,
+                            FloatArrays.floats(params), state == null ? null : FloatArrays.floats(state)));
+                    if (index + 1 < epochSeeds.length && !reporter.awaitGo())
+                        break; // the driver wants no more: the job is being cancelled, which ends the other tasks
+                }
             }
-            int iterations = net.getConfiguration().getIterationCount();
-            boolean stateOnItsOwn = state != null && !stateEachRound;
-            NetworkBytes network = context.partitionId() != 0 ? null : stateOnItsOwn ? NetworkBytes.parametersOf(net) : NetworkBytes.of(net);
-            WorkerResult result = new WorkerResult(network, iterations, rounds, score, stateOnItsOwn ? FloatArrays.bytes(state) : null);
-            return JavaConverters.asScalaIterator(List.of(result).iterator());
+        } catch (IOException e) {
+            throw new UncheckedIOException("training stage: lost the driver (" + driver.host() + ":" + driver.port() + ")", e);
         }
+        return JavaConverters.asScalaIterator(Collections.<Integer>emptyIterator());
+    }
+
+    /**
+     * The epoch's last all-reduce: Adam's moments become the workers' mean (if each kept its own) and the step count
+     * the most any worker took (a partition that ran out early took fewer), as the driver made them between one-epoch
+     * stages. Returns that step count. Counts travel as two floats each (high and low 12 bits), exact to 2^36.
+     */
+    private static int agreeOnEpochEnd(StageAllReduce allReduce, ComputationGraph net, INDArray state, int ownState,
+                                       float[] values, int partitionId, int tasks, StageAllReduce.Finish finish) {
+        if (ownState > 0) FloatArrays.read(state, values, 0);
+        java.util.Arrays.fill(values, ownState, values.length, 0f);
+        int mySteps = net.getConfiguration().getIterationCount();
+        values[ownState + 2 * partitionId] = mySteps >>> 12;
+        values[ownState + 2 * partitionId + 1] = mySteps & 0xfff;
+        float[] agreed = allReduce.sum(values, 0, finish).values();
+        if (ownState > 0) FloatArrays.write(agreed, 0, state);
+        int steps = 0;
+        for (int t = 0; t < tasks; t++)
+            steps = Math.max(steps, ((int) agreed[ownState + 2 * t] << 12) + (int) agreed[ownState + 2 * t + 1]);
+        net.getConfiguration().setIterationCount(steps);
+        return steps;
     }
 }

@@ -21,13 +21,18 @@ public final class ClassifierTrainer implements EpochTrainer {
         this.shards = shards;
         this.provenance = provenance;
         // averaging after every minibatch with the sum of the workers' updates: as the VAE (docs/design.md)
-        this.epochs = new GraphEpochs(jsc, classifier.graph(), shards, engine, batch, new AveragingRounds(1, shards.partitions(), true, true), seed,
+        this.epochs = new GraphEpochs(jsc, classifier.graph(), shards, engine, batch, new AveragingRounds(1, shards.partitions(), true, true, AveragingRounds.DEFAULT_EPOCHS_PER_STAGE), seed,
                 DigitClassifier::trainingBatch);
     }
 
     @Override
-    public long fitEpoch(int epoch) {
-        return epochs.fitEpoch(epoch);
+    public long fitEpoch(int epoch, int count) {
+        return epochs.fitEpoch(epoch, count);
+    }
+
+    @Override
+    public void close() {
+        epochs.close();
     }
 
     @Override

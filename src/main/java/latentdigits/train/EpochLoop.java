@@ -23,11 +23,17 @@ public final class EpochLoop {
 
     /** Returns the metrics rows as written to metrics.jsonl. */
     public static List<Map<String, Object>> run(EpochTrainer trainer, int epochs, RunDirectory run) throws IOException {
+        try (trainer) {
+            return loop(trainer, epochs, run);
+        }
+    }
+
+    private static List<Map<String, Object>> loop(EpochTrainer trainer, int epochs, RunDirectory run) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();
         double wallSeconds = 0;
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
-            long images = trainer.fitEpoch(epoch);
+            long images = trainer.fitEpoch(epoch, epochs);
             double fitSeconds = (System.nanoTime() - start) / 1e9;
             long evalStart = System.nanoTime();
             Map<String, Double> metrics = trainer.evaluate();

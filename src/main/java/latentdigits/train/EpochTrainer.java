@@ -6,9 +6,9 @@ import java.io.IOException;
 import java.util.Map;
 
 /** What the shared {@link EpochLoop} needs from a model being trained (a VAE of any architecture, later the GAN). */
-public interface EpochTrainer {
-    /** One pass over the training data; returns how many images it trained on. */
-    long fitEpoch(int epoch);
+public interface EpochTrainer extends AutoCloseable {
+    /** Epoch {@code epoch} of {@code epochs}: one pass over the training data; returns how many images it trained on. */
+    long fitEpoch(int epoch, int epochs);
 
     /** This epoch's metrics, in the order they appear in metrics.jsonl (e.g. train_xent, train_kl, val_xent, val_kl). */
     Map<String, Double> evaluate();
@@ -21,4 +21,9 @@ public interface EpochTrainer {
 
     /** The model file's bytes (checkpointed after every epoch). */
     byte[] modelBytes() throws IOException;
+
+    /** Stops whatever training still runs in the background (a Spark stage ahead of the driver's loop). */
+    @Override
+    default void close() {
+    }
 }

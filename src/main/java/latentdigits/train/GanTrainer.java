@@ -65,7 +65,7 @@ public final class GanTrainer implements EpochTrainer {
     }
 
     @Override
-    public long fitEpoch(int epoch) {
+    public long fitEpoch(int epoch, int epochs) {
         if (settings.engine() == Engine.JVM) {
             for (var batches = TrainingShards.oneJvmEpoch(localTrain, settings.seed(), epoch, settings.batch(), GanModel::realImages);
                  batches.hasNext(); )

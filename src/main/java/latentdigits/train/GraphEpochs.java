@@ -10,18 +10,21 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * Fits one ComputationGraph an epoch at a time on the training shards: on Spark through {@link AveragingTrainingMaster}
- * (DL4J's parameter averaging, corrected), or, as the reference, with plain fit() in this JVM on minibatches made the
- * same way. Shared by the VAEs and the digit classifier.
+ * (DL4J's parameter averaging, corrected; with barrier rounds, several epochs per Spark stage), or, as the reference,
+ * with plain fit() in this JVM on minibatches made the same way. Shared by the VAEs and the digit classifier.
  */
-final class GraphEpochs {
+final class GraphEpochs implements AutoCloseable {
     private final ComputationGraph graph;
     private final TrainingShards shards;
     private final int batch;
     private final long seed;
+    private final AveragingRounds averaging;
     private final TrainingShards.BatchMaker<MultiDataSet> minibatch;
     private final AveragingTrainingMaster master;
     private final SparkComputationGraph sparkGraph;
     private final DigitBlock localTrain;
+    private EpochStage stage;
+    private double workerFitSeconds = Double.NaN;
 
     GraphEpochs(JavaSparkContext jsc, ComputationGraph graph, TrainingShards shards, Engine engine, int batch,
                 AveragingRounds averaging, long seed,
@@ -30,6 +33,7 @@ final class GraphEpochs {
         this.shards = shards;
         this.batch = batch;
         this.seed = seed;
+        this.averaging = averaging;
         this.minibatch = minibatch;
         if (engine == Engine.SPARK) {
             this.master = AveragingTrainingMaster.create(shards.partitions(), batch, averaging, seed);
@@ -42,9 +46,16 @@ final class GraphEpochs {
         }
     }
 
-    /** One pass over the training images; returns how many there were. */
-    long fitEpoch(int epoch) {
-        if (sparkGraph != null) {
+    /** Epoch {@code epoch} of {@code epochs}: one pass over the training images; returns how many there were. */
+    long fitEpoch(int epoch, int epochs) {
+        if (sparkGraph != null && averaging.barrierStage()) {
+            if (stage == null || stage.finished()) {
+                close();
+                int left = epochs - epoch + 1, count = averaging.epochsPerStage() == 0 ? left : Math.min(averaging.epochsPerStage(), left);
+                stage = master.startEpochs(sparkGraph, shards.blocks(), TrainingShards.epochsFrom(epoch, seed, batch, minibatch), count);
+            }
+            workerFitSeconds = stage.next(graph).workerFitSeconds();
+        } else if (sparkGraph != null) {
             JavaRDD<MultiDataSet> batches = shards.epochBatches(epoch, seed, batch, minibatch);
             sparkGraph.fitMultiDataSet(batches);
             batches.unpersist(false); // the stock master persists what it is given and never releases it
@@ -53,6 +64,18 @@ final class GraphEpochs {
                 graph.fit(batches.next());
         }
         return shards.trainCount();
+    }
+
+    /** Partition 0's seconds inside fit() in the last epoch (barrier rounds only; NaN otherwise). */
+    double workerFitSeconds() {
+        return workerFitSeconds;
+    }
+
+    /** Ends the running stage: after its last epoch, or early (training stopped), cancelling it. */
+    @Override
+    public void close() {
+        if (stage != null) stage.close();
+        stage = null;
     }
 
     /** The Spark master in use, or null for the single-JVM engine. */

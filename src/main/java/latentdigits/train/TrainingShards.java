@@ -101,14 +101,27 @@ public final class TrainingShards implements AutoCloseable {
     public <T> JavaRDD<T> epochBatches(int epoch, long seed, int batchSize, BatchMaker<T> maker) {
         return train.mapPartitionsWithIndex((partition, blocks) -> {
             List<DigitBlock> kept = new ArrayList<>();
-            List<int[]> orders = new ArrayList<>();
-            while (blocks.hasNext()) {
-                DigitBlock block = blocks.next();
-                kept.add(block);
-                orders.add(shuffled(block.size(), new Random(seed * 1_000_003L + epoch * 7919L + partition)));
-            }
-            return new Minibatches<>(kept, orders, batchSize, maker);
+            blocks.forEachRemaining(kept::add);
+            return partitionEpoch(kept, partition, seed, epoch, batchSize, maker);
         }, true);
+    }
+
+    /** The blocks each partition holds, for a barrier stage that cuts several epochs' minibatches from them itself. */
+    JavaRDD<DigitBlock> blocks() {
+        return train;
+    }
+
+    /** How a barrier stage starting at {@code firstEpoch} cuts each epoch's minibatches: as {@link #epochBatches} does. */
+    static BarrierRounds.Epochs<DigitBlock> epochsFrom(int firstEpoch, long seed, int batchSize, BatchMaker<org.nd4j.linalg.dataset.api.MultiDataSet> maker) {
+        return (blocks, partition, index) -> partitionEpoch(blocks, partition, seed, firstEpoch + index, batchSize, maker);
+    }
+
+    /** One partition's minibatches for an epoch: its blocks shuffled with (seed, epoch, partition), cut on demand. */
+    static <T> java.util.Iterator<T> partitionEpoch(List<DigitBlock> blocks, int partition, long seed, int epoch, int batchSize, BatchMaker<T> maker) {
+        List<int[]> orders = new ArrayList<>();
+        for (DigitBlock block : blocks)
+            orders.add(shuffled(block.size(), new Random(seed * 1_000_003L + epoch * 7919L + partition)));
+        return new Minibatches<>(blocks, orders, batchSize, maker);
     }
 
     /**

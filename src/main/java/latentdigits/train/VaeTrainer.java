@@ -47,8 +47,18 @@ public final class VaeTrainer implements EpochTrainer {
     }
 
     @Override
-    public long fitEpoch(int epoch) {
-        return epochs.fitEpoch(epoch);
+    public long fitEpoch(int epoch, int count) {
+        return epochs.fitEpoch(epoch, count);
+    }
+
+    @Override
+    public void close() {
+        epochs.close();
+    }
+
+    /** Partition 0's seconds inside fit() in the last epoch, with barrier rounds on Spark (NaN otherwise). */
+    public double workerFitSeconds() {
+        return epochs.workerFitSeconds();
     }
 
     @Override

@@ -156,7 +156,7 @@ class AveragingTrainingMasterTest {
 
     private static ComputationGraph fit(JavaSparkContext jsc, List<MultiDataSet> batches, double eta, boolean barrier,
                                         int workers, int averagingFrequency) {
-        return fit(jsc, batches, new AveragingRounds(averagingFrequency, eta, barrier, true), workers);
+        return fit(jsc, batches, new AveragingRounds(averagingFrequency, eta, barrier, true, 1), workers);
     }
 
     private static ComputationGraph fit(JavaSparkContext jsc, List<MultiDataSet> batches, AveragingRounds averaging, int workers) {
@@ -192,7 +192,7 @@ class AveragingTrainingMasterTest {
         List<MultiDataSet> batches = randomBatches(4); // partition 0 holds batches 0 and 1, partition 1 batches 2 and 3
         double eta = 2.0;
         withFixedNoise(() -> {
-            ComputationGraph perEpoch = fit(jsc, batches, new AveragingRounds(1, eta, true, false), 2);
+            ComputationGraph perEpoch = fit(jsc, batches, new AveragingRounds(1, eta, true, false, 1), 2);
             ComputationGraph first = graph(), second = graph();
             INDArray before = first.params().dup();
             for (int round = 0; round < 2; round++) {
@@ -206,7 +206,7 @@ class AveragingTrainingMasterTest {
             INDArray meanState = first.getUpdater().getStateViewArray().add(second.getUpdater().getStateViewArray()).divi(2);
             assertTrue(perEpoch.params().equalsWithEps(first.params(), 1e-5), "parameters: the averaged step every round");
             assertTrue(perEpoch.getUpdater().getStateViewArray().equalsWithEps(meanState, 1e-5), "Adam state: the mean of the workers' own");
-            ComputationGraph eachRound = fit(jsc, batches, new AveragingRounds(1, eta, true, true), 2);
+            ComputationGraph eachRound = fit(jsc, batches, new AveragingRounds(1, eta, true, true, 1), 2);
             // the moments are running means, so their mean comes out the same either way; the steps do not, since
             // from the second round on each worker divides by its own moments
             double apart = eachRound.params().distance2(perEpoch.params()), moved = perEpoch.params().distance2(graph().params());

@@ -32,7 +32,7 @@ class EpochLoopTest {
         }
 
         @Override
-        public long fitEpoch(int epoch) {
+        public long fitEpoch(int epoch, int epochs) {
             this.epoch = epoch;
             return 1000;
         }

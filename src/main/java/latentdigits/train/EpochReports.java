@@ -1,0 +1,222 @@
+package latentdigits.train;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * How a barrier stage that trains several epochs hands each epoch's network to the driver while it runs: the task of
+ * partition 0 connects to a socket the driver opened, sends an {@link EpochReport} when an epoch ends and waits for
+ * the driver's go-ahead (the driver scores the epoch, draws its figures and checkpoints it meanwhile, as it does
+ * between one-epoch stages). The other tasks need no signal: they wait for partition 0 in the next round's
+ * all-reduce. Spark itself has no channel from a running task to the driver (accumulators and results arrive when the
+ * task ends).
+ */
+final class EpochReports {
+    /** No message for this long means a peer died without Spark noticing yet. */
+    private static final int TIMEOUT_MS = 10 * 60 * 1000;
+    private static final int GO = 1, STOP = 0;
+
+    private EpochReports() {
+    }
+
+    /** Where the driver listens, and the stage it listens for; travels to the tasks in their closure. */
+    record Address(String host, int port, String stage) implements Serializable {
+    }
+
+    /**
+     * One epoch's end, as partition 0 saw it: every worker then holds these parameters and this Adam state.
+     *
+     * @param index      the epoch's place in its stage (0 = the stage's first)
+     * @param iterations the most minibatches any worker has fitted since training began (Adam's step count)
+     * @param score      the mean loss of the epoch's last round
+     * @param fitSeconds partition 0's time inside fit() this epoch
+     */
+    record EpochReport(int index, int iterations, int rounds, double score, double fitSeconds, float[] parameters,
+                       float[] updaterState) {
+    }
+
+    /** The driver's end: a listening socket for one stage (Spark does not retry a failed barrier result stage). */
+    static final class Listener implements AutoCloseable {
+        private final ServerSocket server;
+        private final Address address;
+        private Link link;
+
+        Listener(String driverHost, String stage) throws IOException {
+            this.server = new ServerSocket(0);
+            this.address = new Address(driverHost, server.getLocalPort(), stage);
+        }
+
+        Address address() {
+            return address;
+        }
+
+        /** The next report, waiting as long as {@code failure} (checked every half second) says the stage still runs. */
+        EpochReport next(Supplier<RuntimeException> failure) throws IOException {
+            if (link == null) link = accept(failure);
+            return link.readReport(failure);
+        }
+
+        /** Lets partition 0 train the next epoch. */
+        void proceed() throws IOException {
+            link.out.writeByte(GO);
+            link.out.flush();
+        }
+
+        /** Tells partition 0 that no more epochs are wanted (the driver stopped early), so it ends without an error. */
+        void stop() {
+            if (link == null) return;
+            try {
+                link.out.writeByte(STOP);
+                link.out.flush();
+            } catch (IOException ignored) {
+                // the task is gone already
+            }
+        }
+
+        private Link accept(Supplier<RuntimeException> failure) throws IOException {
+            server.setSoTimeout(500);
+            while (true) {
+                RuntimeException failed = failure.get();
+                if (failed != null) throw failed;
+                try {
+                    Link candidate = new Link(server.accept());
+                    if (candidate.in.readUTF().equals(address.stage())) return candidate;
+                    candidate.close(); // a stray connection
+                } catch (SocketTimeoutException e) {
+                    // no connection yet: check the stage again
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (link != null) link.close();
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // nothing left to release
+            }
+        }
+    }
+
+    /** Partition 0's end. */
+    static final class Reporter implements AutoCloseable {
+        private final Link link;
+
+        private Reporter(Link link) {
+            this.link = link;
+        }
+
+        static Reporter connect(Address address) throws IOException {
+            Socket socket = new Socket();
+            socket.connect(new InetSocketAddress(address.host(), address.port()), TIMEOUT_MS);
+            Link link = new Link(socket);
+            link.out.writeUTF(address.stage());
+            return new Reporter(link);
+        }
+
+        void send(EpochReport report) throws IOException {
+            link.writeReport(report);
+        }
+
+        /** Blocks until the driver is done with the last report: true to train the next epoch, false to stop. */
+        boolean awaitGo() throws IOException {
+            int answer = link.in.read();
+            if (answer == GO || answer == STOP) return answer == GO;
+            throw new IOException(answer < 0 ? "the driver closed the connection" : "unexpected answer " + answer + " from the driver");
+        }
+
+        @Override
+        public void close() {
+            link.close();
+        }
+    }
+
+    private static final class Link {
+        private final Socket socket;
+        private final DataInputStream in;
+        private final DataOutputStream out;
+
+        Link(Socket socket) throws IOException {
+            this.socket = socket;
+            socket.setSoTimeout(TIMEOUT_MS);
+            socket.setTcpNoDelay(true);
+            this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+            this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+        }
+
+        void writeReport(EpochReport r) throws IOException {
+            out.writeInt(r.index());
+            out.writeInt(r.iterations());
+            out.writeInt(r.rounds());
+            out.writeDouble(r.score());
+            out.writeDouble(r.fitSeconds());
+            writeFloats(r.parameters());
+            writeFloats(r.updaterState());
+            out.flush();
+        }
+
+        /** Waits for a report's first byte in short slices (checking the stage), then reads the rest at once. */
+        EpochReport readReport(Supplier<RuntimeException> failure) throws IOException {
+            socket.setSoTimeout(500);
+            int first;
+            while (true) {
+                try {
+                    first = in.read(); // a timeout here consumes nothing
+                    break;
+                } catch (SocketTimeoutException e) {
+                    RuntimeException failed = failure.get();
+                    if (failed != null) throw failed;
+                }
+            }
+            while (first < 0) { // partition 0 ended without a report: its task failed, and so will the job
+                RuntimeException failed = failure.get();
+                if (failed != null) throw failed;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted waiting for the training stage", e);
+                }
+            }
+            socket.setSoTimeout(TIMEOUT_MS);
+            int index = (first << 24) | (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+            return new EpochReport(index, in.readInt(), in.readInt(), in.readDouble(), in.readDouble(), readFloats(), readFloats());
+        }
+
+        private void writeFloats(float[] values) throws IOException {
+            if (values == null) {
+                out.writeInt(-1);
+                return;
+            }
+            byte[] bytes = FloatArrays.toBytes(values);
+            out.writeInt(bytes.length);
+            out.write(bytes);
+        }
+
+        private float[] readFloats() throws IOException {
+            int length = in.readInt();
+            if (length < 0) return null;
+            byte[] bytes = new byte[length];
+            in.readFully(bytes);
+            return FloatArrays.fromBytes(bytes);
+        }
+
+        void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // nothing left to release
+            }
+        }
+    }
+}
