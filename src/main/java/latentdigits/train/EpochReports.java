@@ -87,13 +87,18 @@ final class EpochReports {
             while (true) {
                 RuntimeException failed = failure.get();
                 if (failed != null) throw failed;
+                Link candidate;
                 try {
-                    Link candidate = new Link(server.accept());
-                    if (candidate.in.readUTF().equals(address.stage())) return candidate;
-                    candidate.close(); // a stray connection
+                    candidate = new Link(server.accept());
                 } catch (SocketTimeoutException e) {
-                    // no connection yet: check the stage again
+                    continue; // no connection yet: check the stage again
                 }
+                try {
+                    if (candidate.in.readUTF().equals(address.stage())) return candidate;
+                } catch (IOException e) {
+                    // closed before saying which stage it belongs to: as good as a stray connection
+                }
+                candidate.close();
             }
         }
 
@@ -121,6 +126,7 @@ final class EpochReports {
             socket.connect(new InetSocketAddress(address.host(), address.port()), TIMEOUT_MS);
             Link link = new Link(socket);
             link.out.writeUTF(address.stage());
+            link.out.flush();
             return new Reporter(link);
         }
 
