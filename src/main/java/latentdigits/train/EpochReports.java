@@ -1,12 +1,7 @@
 package latentdigits.train;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -21,8 +16,6 @@ import java.util.function.Supplier;
  * task ends).
  */
 final class EpochReports {
-    /** No message for this long means a peer died without Spark noticing yet. */
-    private static final int TIMEOUT_MS = 10 * 60 * 1000;
     private static final int GO = 1, STOP = 0;
 
     private EpochReports() {
@@ -105,11 +98,7 @@ final class EpochReports {
         @Override
         public void close() {
             if (link != null) link.close();
-            try {
-                server.close();
-            } catch (IOException ignored) {
-                // nothing left to release
-            }
+            SocketLink.closeQuietly(server);
         }
     }
 
@@ -122,9 +111,7 @@ final class EpochReports {
         }
 
         static Reporter connect(Address address) throws IOException {
-            Socket socket = new Socket();
-            socket.connect(new InetSocketAddress(address.host(), address.port()), TIMEOUT_MS);
-            Link link = new Link(socket);
+            Link link = new Link(SocketLink.connect(address.host(), address.port()));
             link.out.writeUTF(address.stage());
             link.out.flush();
             return new Reporter(link);
@@ -147,17 +134,9 @@ final class EpochReports {
         }
     }
 
-    private static final class Link {
-        private final Socket socket;
-        private final DataInputStream in;
-        private final DataOutputStream out;
-
+    private static final class Link extends SocketLink {
         Link(Socket socket) throws IOException {
-            this.socket = socket;
-            socket.setSoTimeout(TIMEOUT_MS);
-            socket.setTcpNoDelay(true);
-            this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
-            this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+            super(socket);
         }
 
         void writeReport(EpochReport r) throws IOException {
@@ -194,35 +173,9 @@ final class EpochReports {
                     throw new IOException("interrupted waiting for the training stage", e);
                 }
             }
-            socket.setSoTimeout(TIMEOUT_MS);
+            socket.setSoTimeout(SocketLink.TIMEOUT_MS);
             int index = (first << 24) | (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
             return new EpochReport(index, in.readInt(), in.readInt(), in.readDouble(), in.readDouble(), readFloats(), readFloats());
-        }
-
-        private void writeFloats(float[] values) throws IOException {
-            if (values == null) {
-                out.writeInt(-1);
-                return;
-            }
-            byte[] bytes = FloatArrays.toBytes(values);
-            out.writeInt(bytes.length);
-            out.write(bytes);
-        }
-
-        private float[] readFloats() throws IOException {
-            int length = in.readInt();
-            if (length < 0) return null;
-            byte[] bytes = new byte[length];
-            in.readFully(bytes);
-            return FloatArrays.fromBytes(bytes);
-        }
-
-        void close() {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // nothing left to release
-            }
         }
     }
 }

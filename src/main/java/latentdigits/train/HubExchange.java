@@ -1,11 +1,6 @@
 package latentdigits.train;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
@@ -16,9 +11,6 @@ import java.util.List;
  * sends its partial sum and receives the total. One connection per executor stays open for the whole stage.
  */
 abstract class HubExchange implements AutoCloseable {
-    /** No answer for this long means a peer died without Spark noticing yet. */
-    private static final int TIMEOUT_MS = 10 * 60 * 1000;
-
     abstract StageAllReduce.Sum exchange(StageAllReduce.Sum partial) throws IOException;
 
     @Override
@@ -38,7 +30,7 @@ abstract class HubExchange implements AutoCloseable {
 
         Server(int peers, String runId) throws IOException {
             this.socket = new ServerSocket(0);
-            this.socket.setSoTimeout(TIMEOUT_MS);
+            this.socket.setSoTimeout(SocketLink.TIMEOUT_MS);
             this.peers = peers;
             this.runId = runId;
         }
@@ -69,11 +61,7 @@ abstract class HubExchange implements AutoCloseable {
         @Override
         public void close() {
             links.forEach(Link::close);
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // nothing left to release
-            }
+            SocketLink.closeQuietly(socket);
         }
     }
 
@@ -86,10 +74,8 @@ abstract class HubExchange implements AutoCloseable {
 
         /** @param firstPartition the lowest partition this executor runs: the hub adds partial sums in that order */
         static Client connect(String hostPort, String runId, int firstPartition) throws IOException {
-            Socket socket = new Socket();
             int colon = hostPort.lastIndexOf(':');
-            socket.connect(new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))), TIMEOUT_MS);
-            Link link = new Link(socket);
+            Link link = new Link(SocketLink.connect(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))));
             link.out.writeUTF(runId);
             link.out.writeInt(firstPartition);
             link.out.flush();
@@ -109,28 +95,17 @@ abstract class HubExchange implements AutoCloseable {
     }
 
     /** One socket carrying sums: count, score, then the floats as length-prefixed bytes. */
-    private static final class Link {
-        private final Socket socket;
-        private final DataInputStream in;
-        private final DataOutputStream out;
+    private static final class Link extends SocketLink {
         private int firstPartition;
 
         Link(Socket socket) throws IOException {
-            this.socket = socket;
-            socket.setSoTimeout(TIMEOUT_MS);
-            socket.setTcpNoDelay(true);
-            this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
-            this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+            super(socket);
         }
 
         void write(StageAllReduce.Sum sum) throws IOException {
             out.writeInt(sum.count());
             out.writeDouble(sum.score());
-            if (sum.count() > 0) {
-                byte[] bytes = FloatArrays.toBytes(sum.values());
-                out.writeInt(bytes.length);
-                out.write(bytes);
-            }
+            if (sum.count() > 0) writeFloats(sum.values());
             out.flush();
         }
 
@@ -138,17 +113,7 @@ abstract class HubExchange implements AutoCloseable {
             int count = in.readInt();
             double score = in.readDouble();
             if (count == 0) return StageAllReduce.Sum.NONE;
-            byte[] bytes = new byte[in.readInt()];
-            in.readFully(bytes);
-            return new StageAllReduce.Sum(FloatArrays.fromBytes(bytes), score, count);
-        }
-
-        void close() {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // nothing left to release
-            }
+            return new StageAllReduce.Sum(readFloats(), score, count);
         }
     }
 }
