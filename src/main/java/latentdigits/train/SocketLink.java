@@ -16,6 +16,8 @@ import java.net.Socket;
  */
 class SocketLink implements AutoCloseable {
     static final int TIMEOUT_MS = 10 * 60 * 1000;
+    /** A peer that does not accept within this long is unreachable (a firewall dropping packets, say). */
+    private static final int CONNECT_TIMEOUT_MS = 60 * 1000;
 
     final Socket socket;
     final DataInputStream in;
@@ -31,7 +33,7 @@ class SocketLink implements AutoCloseable {
 
     static Socket connect(String host, int port) throws IOException {
         Socket socket = new Socket();
-        socket.connect(new InetSocketAddress(host, port), TIMEOUT_MS);
+        socket.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
         return socket;
     }
 
