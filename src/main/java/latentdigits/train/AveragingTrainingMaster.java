@@ -95,11 +95,12 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
      * Starts a barrier stage training {@code epochs} epochs on {@code data}, each partition cutting its own minibatches
      * ({@link BarrierRounds}); step through it with {@link EpochStage#next}.
      */
-    <T> EpochStage startEpochs(SparkComputationGraph graph, JavaRDD<T> data, BarrierRounds.Epochs<T> cut, int epochs) {
+    <T> EpochStage<BarrierRounds.EpochEnd> startEpochs(SparkComputationGraph graph, JavaRDD<T> data,
+                                                       TrainingShards.EpochCutter<T, MultiDataSet> cut, int epochs) {
         long[] seeds = new long[epochs];
         for (int i = 0; i < epochs; i++) seeds[i] = stageSeeds.nextLong(); // as one stage per epoch would draw them
         ParameterAveragingTrainingWorker worker = getWorkerInstance(graph);
-        return new EpochStage(graph.getSparkContext(), data, runId + "/" + (++stages), epochs,
+        return new EpochStage<>(graph.getSparkContext(), data, runId + "/" + (++stages), epochs,
                 driver -> new BarrierRounds<>(worker, averaging, runId, seeds, cut, driver));
     }
 
@@ -110,8 +111,8 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
             super.executeTrainingMDS(graph, trainingData);
             return;
         }
-        try (EpochStage stage = startEpochs(graph, trainingData, (minibatches, partition, index) -> minibatches.iterator(), 1)) {
-            stage.next(graph.getNetwork());
+        try (EpochStage<BarrierRounds.EpochEnd> stage = startEpochs(graph, trainingData, (minibatches, partition, index) -> minibatches.iterator(), 1)) {
+            stage.next().networks().applyTo(graph.getNetwork());
         }
     }
 

@@ -33,16 +33,22 @@ import java.util.List;
 final class BarrierRounds<T> extends AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<Integer>>
         implements Serializable {
 
-    /** Cuts a partition's contents into the minibatches of the stage's epoch {@code index} (0 = the stage's first). */
-    interface Epochs<T> extends Serializable {
-        Iterator<MultiDataSet> minibatches(List<T> partition, int partitionId, int index);
+    /**
+     * What partition 0 reports when an epoch ends: the network every worker then holds (parameters, Adam state, step
+     * count), the epoch's averaging rounds and the mean loss of the last.
+     */
+    record EpochEnd(NetworkBytes network, int rounds, double score) implements Serializable {
+        void applyTo(ComputationGraph net) {
+            network.applyTo(net);
+            if (rounds > 0) net.setScore(score);
+        }
     }
 
     private final ParameterAveragingTrainingWorker worker;
     private final AveragingRounds averaging;
     private final String runId;
     private final long[] epochSeeds;
-    private final Epochs<T> epochs;
+    private final TrainingShards.EpochCutter<T, MultiDataSet> epochs;
     private final EpochReports.Address driver;
 
     /**
@@ -50,7 +56,7 @@ final class BarrierRounds<T> extends AbstractFunction1<scala.collection.Iterator
      * @param epochSeeds one per epoch of the stage: the workers' sampling noise
      */
     BarrierRounds(ParameterAveragingTrainingWorker worker, AveragingRounds averaging, String runId, long[] epochSeeds,
-                  Epochs<T> epochs, EpochReports.Address driver) {
+                  TrainingShards.EpochCutter<T, MultiDataSet> epochs, EpochReports.Address driver) {
         this.worker = worker;
         this.averaging = averaging;
         this.runId = runId;
@@ -114,10 +120,10 @@ final class BarrierRounds<T> extends AbstractFunction1<scala.collection.Iterator
                     score = next.score() / next.count();
                     rounds++;
                 }
-                int iterations = agreeOnEpochEnd(allReduce, net, state, ownState, epochEnd, partitionId, tasks, agreeOnEpochEnd);
+                agreeOnEpochEnd(allReduce, net, state, ownState, epochEnd, partitionId, tasks, agreeOnEpochEnd);
                 if (reporter != null) {
-                    reporter.send(new EpochReports.EpochReport(index, iterations, rounds, score, fitNanos / 1e9,
-                            FloatArrays.floats(params), state == null ? null : FloatArrays.floats(state)));
+                    reporter.send(new EpochReports.EpochReport(index, fitNanos / 1e9,
+                            EpochStage.serialise(new EpochEnd(NetworkBytes.of(net), rounds, score))));
                     if (index + 1 < epochSeeds.length && !reporter.awaitGo())
                         break; // the driver wants no more: the job is being cancelled, which ends the other tasks
                 }
@@ -131,9 +137,9 @@ final class BarrierRounds<T> extends AbstractFunction1<scala.collection.Iterator
     /**
      * The epoch's last all-reduce: Adam's moments become the workers' mean (if each kept its own) and the step count
      * the most any worker took (a partition that ran out early took fewer), as the driver made them between one-epoch
-     * stages. Returns that step count. Counts travel as two floats each (high and low 12 bits), exact to 2^36.
+     * stages. Counts travel as two floats each (high and low 12 bits), exact to 2^36.
      */
-    private static int agreeOnEpochEnd(StageAllReduce allReduce, ComputationGraph net, INDArray state, int ownState,
+    private static void agreeOnEpochEnd(StageAllReduce allReduce, ComputationGraph net, INDArray state, int ownState,
                                        float[] values, int partitionId, int tasks, StageAllReduce.Finish finish) {
         if (ownState > 0) FloatArrays.read(state, values, 0);
         java.util.Arrays.fill(values, ownState, values.length, 0f);
@@ -146,6 +152,5 @@ final class BarrierRounds<T> extends AbstractFunction1<scala.collection.Iterator
         for (int t = 0; t < tasks; t++)
             steps = Math.max(steps, ((int) agreed[ownState + 2 * t] << 12) + (int) agreed[ownState + 2 * t + 1]);
         net.getConfiguration().setIterationCount(steps);
-        return steps;
     }
 }

@@ -26,15 +26,14 @@ final class EpochReports {
     }
 
     /**
-     * One epoch's end, as partition 0 saw it: every worker then holds these parameters and this Adam state.
+     * One epoch's end, as partition 0 saw it.
      *
      * @param index      the epoch's place in its stage (0 = the stage's first)
-     * @param iterations the most minibatches any worker has fitted since training began (Adam's step count)
-     * @param score      the mean loss of the epoch's last round
-     * @param fitSeconds partition 0's time inside fit() this epoch
+     * @param fitSeconds partition 0's time training this epoch
+     * @param networks   what every worker then holds (the trainer's own serialised record of parameters, Adam state
+     *                   and step counts)
      */
-    record EpochReport(int index, int iterations, int rounds, double score, double fitSeconds, float[] parameters,
-                       float[] updaterState) {
+    record EpochReport(int index, double fitSeconds, byte[] networks) {
     }
 
     /** The driver's end: a listening socket for one stage (Spark does not retry a failed barrier result stage). */
@@ -141,12 +140,9 @@ final class EpochReports {
 
         void writeReport(EpochReport r) throws IOException {
             out.writeInt(r.index());
-            out.writeInt(r.iterations());
-            out.writeInt(r.rounds());
-            out.writeDouble(r.score());
             out.writeDouble(r.fitSeconds());
-            writeFloats(r.parameters());
-            writeFloats(r.updaterState());
+            out.writeInt(r.networks().length);
+            out.write(r.networks());
             out.flush();
         }
 
@@ -175,7 +171,10 @@ final class EpochReports {
             }
             socket.setSoTimeout(SocketLink.TIMEOUT_MS);
             int index = (first << 24) | (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
-            return new EpochReport(index, in.readInt(), in.readInt(), in.readDouble(), in.readDouble(), readFloats(), readFloats());
+            double fitSeconds = in.readDouble();
+            byte[] networks = new byte[in.readInt()];
+            in.readFully(networks);
+            return new EpochReport(index, fitSeconds, networks);
         }
     }
 }

@@ -4,7 +4,6 @@ import latentdigits.data.DigitBlock;
 import latentdigits.figures.GanFigures;
 import latentdigits.model.GanModel;
 import latentdigits.util.RunDirectory;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -12,13 +11,13 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
 /**
- * Trains the GAN one epoch at a time: on Spark, one barrier stage per epoch whose workers average both players'
- * gradients at every step ({@link GanRounds}); or, as the reference, the same steps in this JVM. A step sees the same
+ * Trains the GAN one epoch at a time: on Spark, in barrier stages whose workers average both players' gradients at
+ * every step ({@link GanRounds}; by default all of a run's epochs in one stage, as for the VAE); or, as the reference, the
+ * same steps in this JVM. A step sees the same
  * number of real images either way: P workers with batch / P images each and averaged gradients make the same Adam
  * step as one trainer with the whole batch (a test checks this), so the GAN's dynamics do not depend on P.
  */
@@ -27,10 +26,12 @@ public final class GanTrainer implements EpochTrainer {
      * @param batch      real images per step over all workers, as in the study's single trainer: on Spark each of the
      *                   P workers takes batch / P of them (rounded up), and their gradients are averaged
      * @param labelNoise D's noisy targets ({@link GanSteps.LabelNoise})
+     * @param epochsPerStage epochs one Spark barrier stage trains, 0 for all of the run's
      */
-    public record Settings(Engine engine, int batch, GanSteps.LabelNoise labelNoise, long seed) {
+    public record Settings(Engine engine, int batch, GanSteps.LabelNoise labelNoise, long seed, int epochsPerStage) {
         public Settings {
             if (batch < 1) throw new IllegalArgumentException("--batch: expected at least 1, found " + batch);
+            if (epochsPerStage < 0) throw new IllegalArgumentException("--epochs-per-stage: expected 0 (all) or more, found " + epochsPerStage);
         }
     }
 
@@ -45,6 +46,8 @@ public final class GanTrainer implements EpochTrainer {
     private final Random stageSeeds;
     private final DigitBlock localTrain;
     private final GanSteps localSteps;
+    private final EpochStage.Sequence<GanState> stages;
+    private int stageCount;
     private final INDArray evalReal;
     private final INDArray evalZ;
     private final INDArray fixedZ;
@@ -62,6 +65,7 @@ public final class GanTrainer implements EpochTrainer {
         this.fixedZ = gan.randomLatent(64);
         this.localTrain = settings.engine() == Engine.JVM ? shards.trainSample(Integer.MAX_VALUE) : null;
         this.localSteps = new GanSteps(gan, settings.labelNoise());
+        this.stages = new EpochStage.Sequence<>(settings.epochsPerStage(), this::startEpochs);
     }
 
     @Override
@@ -72,17 +76,22 @@ public final class GanTrainer implements EpochTrainer {
                 localSteps.step(batches.next());
             return shards.trainCount();
         }
-        Broadcast<GanState> state = jsc.broadcast(GanState.of(gan));
-        JavaRDD<INDArray> minibatches = shards.epochBatches(epoch, settings.seed(), perWorkerBatch(), GanModel::realImages);
-        List<GanRounds.Result> results = minibatches.rdd().barrier()
-                .mapPartitions(new GanRounds(state, gan.spec(), settings.labelNoise(), runId, stageSeeds.nextLong()), false,
-                        scala.reflect.ClassTag$.MODULE$.apply(GanRounds.Result.class))
-                .toJavaRDD().collect();
-        results.stream().filter(r -> r.state() != null).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no GAN worker returned the networks (" + results.size() + " results)"))
-                .state().applyTo(gan);
-        state.destroy();
+        stages.next(epoch, epochs).networks().applyTo(gan);
         return shards.trainCount();
+    }
+
+    private EpochStage<GanState> startEpochs(int firstEpoch, int count) {
+        long[] seeds = new long[count];
+        for (int i = 0; i < count; i++) seeds[i] = stageSeeds.nextLong(); // as one stage per epoch would draw them
+        Broadcast<GanState> state = jsc.broadcast(GanState.of(gan));
+        TrainingShards.EpochCutter<DigitBlock, INDArray> cut = TrainingShards.epochsFrom(firstEpoch, settings.seed(), perWorkerBatch(), GanModel::realImages);
+        return new EpochStage<>(jsc, shards.blocks(), runId + "/" + (++stageCount), count,
+                driver -> new GanRounds<>(state, gan.spec(), settings.labelNoise(), runId, seeds, cut, driver));
+    }
+
+    @Override
+    public void close() {
+        stages.close();
     }
 
     /** Each worker's share of a step's real images. */

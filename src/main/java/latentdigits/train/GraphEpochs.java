@@ -23,7 +23,7 @@ final class GraphEpochs implements AutoCloseable {
     private final AveragingTrainingMaster master;
     private final SparkComputationGraph sparkGraph;
     private final DigitBlock localTrain;
-    private EpochStage stage;
+    private final EpochStage.Sequence<BarrierRounds.EpochEnd> stages;
     private double workerFitSeconds = Double.NaN;
 
     GraphEpochs(JavaSparkContext jsc, ComputationGraph graph, TrainingShards shards, Engine engine, int batch,
@@ -39,7 +39,10 @@ final class GraphEpochs implements AutoCloseable {
             this.master = AveragingTrainingMaster.create(shards.partitions(), batch, averaging, seed);
             this.sparkGraph = new SparkComputationGraph(jsc, graph, master);
             this.localTrain = null;
+            this.stages = new EpochStage.Sequence<>(averaging.epochsPerStage(), (first, count) ->
+                    master.startEpochs(sparkGraph, shards.blocks(), TrainingShards.epochsFrom(first, seed, batch, minibatch), count));
         } else {
+            this.stages = null;
             this.master = null;
             this.sparkGraph = null;
             this.localTrain = shards.trainSample(Integer.MAX_VALUE);
@@ -49,12 +52,9 @@ final class GraphEpochs implements AutoCloseable {
     /** Epoch {@code epoch} of {@code epochs}: one pass over the training images; returns how many there were. */
     long fitEpoch(int epoch, int epochs) {
         if (sparkGraph != null && averaging.barrierStage()) {
-            if (stage == null || stage.finished()) {
-                close();
-                int left = epochs - epoch + 1, count = averaging.epochsPerStage() == 0 ? left : Math.min(averaging.epochsPerStage(), left);
-                stage = master.startEpochs(sparkGraph, shards.blocks(), TrainingShards.epochsFrom(epoch, seed, batch, minibatch), count);
-            }
-            workerFitSeconds = stage.next(graph).workerFitSeconds();
+            EpochStage.Epoch<BarrierRounds.EpochEnd> done = stages.next(epoch, epochs);
+            done.networks().applyTo(graph);
+            workerFitSeconds = done.workerFitSeconds();
         } else if (sparkGraph != null) {
             JavaRDD<MultiDataSet> batches = shards.epochBatches(epoch, seed, batch, minibatch);
             sparkGraph.fitMultiDataSet(batches);
@@ -74,8 +74,7 @@ final class GraphEpochs implements AutoCloseable {
     /** Ends the running stage: after its last epoch, or early (training stopped), cancelling it. */
     @Override
     public void close() {
-        if (stage != null) stage.close();
-        stage = null;
+        if (stages != null) stages.close();
     }
 
     /** The Spark master in use, or null for the single-JVM engine. */

@@ -37,21 +37,15 @@ class SocketLink implements AutoCloseable {
         return socket;
     }
 
-    /** Floats as length-prefixed little-endian bytes (null as length -1), unflushed. */
+    /** Floats as length-prefixed little-endian bytes, unflushed. */
     void writeFloats(float[] values) throws IOException {
-        if (values == null) {
-            out.writeInt(-1);
-            return;
-        }
         byte[] bytes = FloatArrays.toBytes(values);
         out.writeInt(bytes.length);
         out.write(bytes);
     }
 
     float[] readFloats() throws IOException {
-        int length = in.readInt();
-        if (length < 0) return null;
-        byte[] bytes = new byte[length];
+        byte[] bytes = new byte[in.readInt()];
         in.readFully(bytes);
         return FloatArrays.fromBytes(bytes);
     }

@@ -111,8 +111,13 @@ public final class TrainingShards implements AutoCloseable {
         return train;
     }
 
+    /** How a barrier stage's task cuts its partition's contents into the minibatches of the stage's epoch {@code index} (0 = the first). */
+    interface EpochCutter<T, B> extends Serializable {
+        java.util.Iterator<B> minibatches(List<T> partition, int partitionId, int index);
+    }
+
     /** How a barrier stage starting at {@code firstEpoch} cuts each epoch's minibatches: as {@link #epochBatches} does. */
-    static BarrierRounds.Epochs<DigitBlock> epochsFrom(int firstEpoch, long seed, int batchSize, BatchMaker<org.nd4j.linalg.dataset.api.MultiDataSet> maker) {
+    static <B> EpochCutter<DigitBlock, B> epochsFrom(int firstEpoch, long seed, int batchSize, BatchMaker<B> maker) {
         return (blocks, partition, index) -> partitionEpoch(blocks, partition, seed, firstEpoch + index, batchSize, maker);
     }
 

@@ -50,6 +50,24 @@ class EpochStageIT {
                 "--eval-limit", "500", "--seed", "5");
     }
 
+    /** The GAN's stages the same way: both players' losses every epoch and the final generator agree exactly. */
+    @Test
+    void theGanTrainsExactlyTheSameWhateverItsEpochsPerStage() throws Exception {
+        List<Map<String, Object>> perEpoch = trainGan("1"), perTwo = trainGan("2");
+        assertEquals(3, perTwo.size());
+        for (int e = 0; e < 3; e++)
+            for (String key : List.of("d_loss", "g_loss"))
+                assertEquals(perEpoch.get(e).get(key), perTwo.get(e).get(key), "GAN epoch " + (e + 1) + " " + key);
+        byte[] a = java.nio.file.Files.readAllBytes(tmp.resolve("gan1/model.zip")), b = java.nio.file.Files.readAllBytes(tmp.resolve("gan2/model.zip"));
+        assertArrayEquals(latentdigits.model.ModelFiles.fromBytes(a, "gan1").graph().params().data().asFloat(),
+                latentdigits.model.ModelFiles.fromBytes(b, "gan2").graph().params().data().asFloat(), "the final networks");
+    }
+
+    private List<Map<String, Object>> trainGan(String epochsPerStage) throws Exception {
+        return JobAccess.trainGan(TestSpark.local2(), "--data", TestData.mnist(), "--out", tmp.resolve("gan" + epochsPerStage).toString(),
+                "--epochs", "3", "--epochs-per-stage", epochsPerStage, "--train-limit", "1200", "--seed", "5");
+    }
+
     /** The driver stopping after one epoch of a three-epoch stage (a diverged loss, say) ends the Spark job. */
     @Test
     void aStageStoppedEarlyEndsItsSparkJob() throws Exception {
