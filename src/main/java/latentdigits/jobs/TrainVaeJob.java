@@ -44,7 +44,7 @@ public final class TrainVaeJob {
             .value("learning-rate", "LR", "Adam learning rate")
             .value("averaging-frequency", "F", "minibatches each worker fits between two parameter averagings")
             .value("outer-learning-rate", "ETA", "scale of each averaging round's change: 1 = DL4J's plain average, W (the number of workers) = the sum of their updates, 0 = 1.5 W (the default, measured in docs/design.md)")
-            .value("averaging-rounds", "barrier|jobs", "barrier: each epoch's averaging rounds run inside one Spark barrier stage, workers all-reducing; jobs: one Spark job per round, as DL4J's master does")
+            .value("averaging-rounds", "barrier|jobs", "barrier: the averaging rounds run inside Spark barrier stages (see --epochs-per-stage), workers all-reducing; jobs: one Spark job per round, as DL4J's master does")
             .value("adam-state-averaging", "epoch|round", "epoch: each worker keeps its own Adam moments through an epoch's barrier rounds, averaged when the epoch ends; round: averaged with the parameters every round (always so with --averaging-rounds jobs)")
             .value("epochs-per-stage", "N", "epochs one Spark barrier stage trains, 0 for all (barrier rounds only): each stage costs ~35 ms to start and end; the numbers trained are the same whatever N is")
             .value("engine", "spark|jvm", "spark: ParameterAveragingTrainingMaster; jvm: plain fit() in the driver, the single-JVM reference")

@@ -9,7 +9,7 @@ import java.io.Serializable;
  * @param outerLearningRate scales each round's change: {@code new = old + eta * (mean - old)}; 1 is DL4J's plain
  *                          average, the number of workers W applies the sum of their updates, and 0 means
  *                          {@value #DEFAULT_PER_WORKER} W, the default
- * @param barrierStage      all of an epoch's rounds inside one Spark barrier stage ({@link BarrierRounds}) rather than
+ * @param barrierStage      the rounds inside Spark barrier stages of one or more epochs ({@link BarrierRounds}) rather than
  *                          one Spark job per round (DL4J's way)
  * @param adamStateEachRound Adam's moments averaged with the parameters in every round (DL4J's way), or, in a barrier
  *                          stage, kept by each worker through the epoch and averaged once, when it ends: a round then
