@@ -47,20 +47,6 @@ final class FloatArrays {
         for (int i = 0; i < target.length; i++) target[i] += values[i];
     }
 
-    /** The element-wise mean of equally long arrays. */
-    static float[] mean(java.util.List<float[]> arrays) {
-        float[] mean = arrays.get(0).clone();
-        for (int a = 1; a < arrays.size(); a++) {
-            float[] values = arrays.get(a);
-            if (values.length != mean.length)
-                throw new IllegalArgumentException("mean: arrays of " + mean.length + " and " + values.length + " values");
-            addInto(mean, values);
-        }
-        float inverse = 1f / arrays.size();
-        for (int i = 0; i < mean.length; i++) mean[i] *= inverse;
-        return mean;
-    }
-
     /** A [1, n] float row holding {@code values}. */
     static INDArray row(float[] values) {
         INDArray row = Nd4j.createUninitialized(DataType.FLOAT, 1, values.length);

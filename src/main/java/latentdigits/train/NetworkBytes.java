@@ -12,11 +12,6 @@ record NetworkBytes(byte[] parameters, byte[] updaterState, int iterations) impl
                 net.getConfiguration().getIterationCount());
     }
 
-    /** The parameters and step count only (the Adam state travels on its own). */
-    static NetworkBytes parametersOf(ComputationGraph net) {
-        return new NetworkBytes(FloatArrays.bytes(net.params()), null, net.getConfiguration().getIterationCount());
-    }
-
     /** Loads these values into {@code net}, which has the same architecture. */
     void applyTo(ComputationGraph net) {
         FloatArrays.write(FloatArrays.fromBytes(parameters), 0, net.params());

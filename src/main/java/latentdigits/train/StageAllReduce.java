@@ -45,7 +45,7 @@ final class StageAllReduce implements AutoCloseable {
             if (other.count == 0) return this;
             if (count == 0) return other;
             float[] v = values.clone();
-            for (int i = 0; i < v.length; i++) v[i] += other.values[i];
+            FloatArrays.addInto(v, other.values);
             return new Sum(v, score + other.score, count + other.count);
         }
     }
