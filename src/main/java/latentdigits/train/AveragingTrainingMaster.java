@@ -97,8 +97,7 @@ public class AveragingTrainingMaster extends ParameterAveragingTrainingMaster {
      */
     <T> EpochStage<BarrierRounds.EpochEnd> startEpochs(SparkComputationGraph graph, JavaRDD<T> data,
                                                        TrainingShards.EpochCutter<T, MultiDataSet> cut, int epochs) {
-        long[] seeds = new long[epochs];
-        for (int i = 0; i < epochs; i++) seeds[i] = stageSeeds.nextLong(); // as one stage per epoch would draw them
+        long[] seeds = EpochStage.epochSeeds(stageSeeds, epochs);
         ParameterAveragingTrainingWorker worker = getWorkerInstance(graph);
         return new EpochStage<>(graph.getSparkContext(), data, runId + "/" + (++stages), epochs,
                 driver -> new BarrierRounds<>(worker, averaging, runId, seeds, cut, driver));

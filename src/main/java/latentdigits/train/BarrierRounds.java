@@ -5,15 +5,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingWorker;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import scala.collection.JavaConverters;
-import scala.runtime.AbstractFunction1;
 
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 
@@ -30,8 +23,7 @@ import java.util.List;
  * stages. The all-reduce is {@link StageAllReduce}. Each task seeds its own random stream (sampling noise) from the
  * epoch's seed and its partition, so a seeded run repeats, and gives the same numbers whatever the epochs per stage.
  */
-final class BarrierRounds<T> extends AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<Integer>>
-        implements Serializable {
+final class BarrierRounds<T> extends StageTask<T> {
 
     /**
      * What partition 0 reports when an epoch ends: the network every worker then holds (parameters, Adam state, step
@@ -46,10 +38,7 @@ final class BarrierRounds<T> extends AbstractFunction1<scala.collection.Iterator
 
     private final ParameterAveragingTrainingWorker worker;
     private final AveragingRounds averaging;
-    private final String runId;
-    private final long[] epochSeeds;
     private final TrainingShards.EpochCutter<T, MultiDataSet> epochs;
-    private final EpochReports.Address driver;
 
     /**
      * @param averaging  with the outer learning rate resolved
@@ -57,81 +46,94 @@ final class BarrierRounds<T> extends AbstractFunction1<scala.collection.Iterator
      */
     BarrierRounds(ParameterAveragingTrainingWorker worker, AveragingRounds averaging, String runId, long[] epochSeeds,
                   TrainingShards.EpochCutter<T, MultiDataSet> epochs, EpochReports.Address driver) {
+        super(runId, epochSeeds, driver);
         this.worker = worker;
         this.averaging = averaging;
-        this.runId = runId;
-        this.epochSeeds = epochSeeds;
         this.epochs = epochs;
-        this.driver = driver;
     }
 
     @Override
-    public scala.collection.Iterator<Integer> apply(scala.collection.Iterator<T> partition) {
-        BarrierTaskContext context = BarrierTaskContext.get();
-        int partitionId = context.partitionId(), tasks = context.getTaskInfos().length;
-        List<T> contents = new ArrayList<>();
-        JavaConverters.asJavaIterator(partition).forEachRemaining(contents::add);
-        try (StageAllReduce allReduce = StageAllReduce.join(context, runId);
-             EpochReports.Reporter reporter = partitionId == 0 ? EpochReports.Reporter.connect(driver) : null) {
-            ComputationGraph net = worker.getInitialModelGraph();
-            INDArray params = net.params();
-            INDArray state = net.getUpdater().getStateViewArray();
-            int nParams = (int) params.length(), nState = state == null ? 0 : (int) state.length();
-            float[] before = new float[nParams];
-            boolean stateEachRound = averaging.adamStateEachRound() && state != null;
-            int ownState = stateEachRound ? 0 : nState; // Adam's moments each worker keeps to itself through an epoch
-            float[] mine = new float[nParams + (stateEachRound ? nState : 0)];
-            float[] epochEnd = new float[ownState + 2 * tasks];
+    Worker start(BarrierTaskContext context, StageAllReduce allReduce, List<T> contents) {
+        return new Rounds(context, allReduce, contents);
+    }
+
+    /** One task's network and the arrays its rounds reuse. */
+    private final class Rounds implements Worker {
+        private final StageAllReduce allReduce;
+        private final List<T> contents;
+        private final int partitionId, tasks;
+        private final ComputationGraph net;
+        private final INDArray params, state;
+        private final int nParams, ownState;
+        private final boolean stateEachRound;
+        private final float[] before, mine, epochEnd;
+        private final StageAllReduce.Finish nextNetwork, agreeOnEpochEnd;
+        private int rounds;
+        private double score;
+
+        Rounds(BarrierTaskContext context, StageAllReduce allReduce, List<T> contents) {
+            this.allReduce = allReduce;
+            this.contents = contents;
+            this.partitionId = context.partitionId();
+            this.tasks = context.getTaskInfos().length;
+            this.net = worker.getInitialModelGraph();
+            this.params = net.params();
+            this.state = net.getUpdater().getStateViewArray();
+            this.nParams = (int) params.length();
+            int nState = state == null ? 0 : (int) state.length();
+            this.stateEachRound = averaging.adamStateEachRound() && state != null;
+            this.ownState = stateEachRound ? 0 : nState; // Adam's moments each worker keeps to itself through an epoch
+            this.before = new float[nParams];
+            this.mine = new float[nParams + (stateEachRound ? nState : 0)];
+            this.epochEnd = new float[ownState + 2 * tasks];
             FloatArrays.read(params, before, 0);
             float eta = (float) averaging.outerLearningRate();
             // every task holds the same network before a round, so whichever task finishes the sum can make the next
-            StageAllReduce.Finish nextNetwork = (sum, count, from, to) -> {
+            this.nextNetwork = (sum, count, from, to) -> {
                 float inverse = 1f / count;
                 for (int i = from; i < Math.min(to, nParams); i++) // new = old + eta * (mean - old), as the master does between jobs
                     sum[i] = before[i] + eta * (sum[i] * inverse - before[i]);
                 StageAllReduce.Finish.MEAN.apply(sum, count, Math.max(from, nParams), to); // Adam's state: the mean
             };
             // the moments' mean; the step counts (one slot pair per task) stay a plain sum, i.e. each task's own
-            StageAllReduce.Finish agreeOnEpochEnd = (sum, count, from, to) -> StageAllReduce.Finish.MEAN.apply(sum, count, from, Math.min(to, ownState));
-            for (int index = 0; index < epochSeeds.length; index++) {
-                Nd4j.getRandom().setSeed(epochSeeds[index] + 1_000_003L * partitionId);
-                Iterator<MultiDataSet> batches = epochs.minibatches(contents, partitionId, index);
-                int rounds = 0;
-                double score = Double.NaN;
-                long fitNanos = 0;
-                while (true) {
-                    int fitted = 0;
-                    long start = System.nanoTime();
-                    for (; fitted < averaging.frequency() && batches.hasNext(); fitted++)
-                        worker.processMinibatch(batches.next(), net, false);
-                    fitNanos += System.nanoTime() - start;
-                    StageAllReduce.Sum next;
-                    if (fitted > 0) {
-                        FloatArrays.read(params, mine, 0);
-                        if (stateEachRound) FloatArrays.read(state, mine, nParams);
-                        next = allReduce.sum(mine, net.score(), nextNetwork);
-                    } else {
-                        next = allReduce.sum(null, 0, nextNetwork); // still takes part, so the others' rounds complete
-                    }
-                    if (next.count() == 0) break; // every worker has run out of minibatches
-                    FloatArrays.write(next.values(), 0, params);
-                    if (stateEachRound) FloatArrays.write(next.values(), nParams, state);
-                    System.arraycopy(next.values(), 0, before, 0, nParams);
-                    score = next.score() / next.count();
-                    rounds++;
-                }
-                agreeOnEpochEnd(allReduce, net, state, ownState, epochEnd, partitionId, tasks, agreeOnEpochEnd);
-                if (reporter != null) {
-                    reporter.send(new EpochReports.EpochReport(index, fitNanos / 1e9,
-                            EpochStage.serialise(new EpochEnd(NetworkBytes.of(net), rounds, score))));
-                    if (index + 1 < epochSeeds.length && !reporter.awaitGo())
-                        break; // the driver wants no more: the job is being cancelled, which ends the other tasks
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("training stage: lost the driver (" + driver.host() + ":" + driver.port() + ")", e);
+            this.agreeOnEpochEnd = (sum, count, from, to) -> StageAllReduce.Finish.MEAN.apply(sum, count, from, Math.min(to, ownState));
         }
-        return JavaConverters.asScalaIterator(Collections.<Integer>emptyIterator());
+
+        @Override
+        public double trainEpoch(int index) {
+            Iterator<MultiDataSet> batches = epochs.minibatches(contents, partitionId, index);
+            rounds = 0;
+            score = Double.NaN;
+            long fitNanos = 0;
+            while (true) {
+                int fitted = 0;
+                long start = System.nanoTime();
+                for (; fitted < averaging.frequency() && batches.hasNext(); fitted++)
+                    worker.processMinibatch(batches.next(), net, false);
+                fitNanos += System.nanoTime() - start;
+                StageAllReduce.Sum next;
+                if (fitted > 0) {
+                    FloatArrays.read(params, mine, 0);
+                    if (stateEachRound) FloatArrays.read(state, mine, nParams);
+                    next = allReduce.sum(mine, net.score(), nextNetwork);
+                } else {
+                    next = allReduce.sum(null, 0, nextNetwork); // still takes part, so the others' rounds complete
+                }
+                if (next.count() == 0) break; // every worker has run out of minibatches
+                FloatArrays.write(next.values(), 0, params);
+                if (stateEachRound) FloatArrays.write(next.values(), nParams, state);
+                System.arraycopy(next.values(), 0, before, 0, nParams);
+                score = next.score() / next.count();
+                rounds++;
+            }
+            agreeOnEpochEnd(allReduce, net, state, ownState, epochEnd, partitionId, tasks, agreeOnEpochEnd);
+            return fitNanos / 1e9;
+        }
+
+        @Override
+        public Serializable networks() {
+            return new EpochEnd(NetworkBytes.of(net), rounds, score);
+        }
     }
 
     /**

@@ -2,7 +2,6 @@ package latentdigits.train;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import scala.runtime.AbstractFunction1;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -40,7 +39,7 @@ final class EpochStage<N extends Serializable> implements AutoCloseable {
     }
 
     /** A stage's tasks: each trains its partition's share of every epoch; partition 0 reports to {@code driver}. */
-    interface Tasks<T> extends Function<EpochReports.Address, AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<Integer>>> {
+    interface Tasks<T> extends Function<EpochReports.Address, StageTask<T>> {
     }
 
     <T> EpochStage(JavaSparkContext jsc, JavaRDD<T> data, String stageKey, int epochs, Tasks<T> tasks) {
@@ -52,7 +51,7 @@ final class EpochStage<N extends Serializable> implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("training stage: cannot open a port on the driver for the workers' reports", e);
         }
-        AbstractFunction1<scala.collection.Iterator<T>, scala.collection.Iterator<Integer>> function = tasks.apply(listener.address());
+        StageTask<T> function = tasks.apply(listener.address());
         this.job = CompletableFuture.runAsync(() -> {
             jsc.setJobGroup(jobGroup, "training epochs (" + stageKey + ")", true);
             data.rdd().barrier().mapPartitions(function, false, scala.reflect.ClassTag$.MODULE$.apply(Integer.class)).count();
@@ -61,6 +60,13 @@ final class EpochStage<N extends Serializable> implements AutoCloseable {
             thread.setDaemon(true);
             thread.start();
         });
+    }
+
+    /** Seeds for a stage's {@code epochs} epochs, drawn in the order one stage per epoch would draw them. */
+    static long[] epochSeeds(java.util.Random seeds, int epochs) {
+        long[] drawn = new long[epochs];
+        for (int i = 0; i < epochs; i++) drawn[i] = seeds.nextLong();
+        return drawn;
     }
 
     /** What partition 0 sends: {@code networks} as bytes. */

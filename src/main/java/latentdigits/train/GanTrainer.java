@@ -81,8 +81,7 @@ public final class GanTrainer implements EpochTrainer {
     }
 
     private EpochStage<GanState> startEpochs(int firstEpoch, int count) {
-        long[] seeds = new long[count];
-        for (int i = 0; i < count; i++) seeds[i] = stageSeeds.nextLong(); // as one stage per epoch would draw them
+        long[] seeds = EpochStage.epochSeeds(stageSeeds, count);
         Broadcast<GanState> state = jsc.broadcast(GanState.of(gan));
         TrainingShards.EpochCutter<DigitBlock, INDArray> cut = TrainingShards.epochsFrom(firstEpoch, settings.seed(), perWorkerBatch(), GanModel::realImages);
         return new EpochStage<>(jsc, shards.blocks(), runId + "/" + (++stageCount), count,
