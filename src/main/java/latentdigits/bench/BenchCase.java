@@ -1,15 +1,18 @@
 package latentdigits.bench;
 
+import latentdigits.util.Numbers;
 import latentdigits.data.DigitSource;
 import latentdigits.encode.LatentEncoder;
 import latentdigits.jobs.Options;
 import latentdigits.model.MlpVae;
 import latentdigits.model.VaeModel;
 import latentdigits.model.VaeNetworks;
-import latentdigits.train.EpochLoop;
-import latentdigits.train.SparkRuntime;
-import latentdigits.train.TrainingShards;
-import latentdigits.train.VaeTrainer;
+import latentdigits.runtime.SparkRuntime;
+import latentdigits.distributed.TrainingShards;
+import latentdigits.train.TrainingEngine;
+import latentdigits.jobs.Engines;
+import latentdigits.jobs.VaeTrainingFlags;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import latentdigits.util.HadoopConf;
 import latentdigits.util.Json;
 import org.apache.hadoop.conf.Configuration;
@@ -56,7 +59,7 @@ public final class BenchCase {
         int warmup = Integer.parseInt(args[3]), epochs = Integer.parseInt(args[4]);
         List<String> flags = new ArrayList<>(List.of(args).subList(6, args.length));
         flags.addAll(List.of("--engine", engine));
-        Options.Args a = latentdigits.jobs.TrainVaeJob.options().parse(flags.toArray(String[]::new));
+        Options.Args a = VaeTrainingFlags.OPTIONS.parse(flags.toArray(String[]::new));
         long t0 = System.nanoTime();
         SparkSession spark = SparkRuntime.session("bench", master);
         JavaSparkContext jsc = SparkRuntime.context(spark);
@@ -71,11 +74,14 @@ public final class BenchCase {
         long t1 = System.nanoTime();
         Configuration conf = jsc.hadoopConfiguration();
         int partitions = SparkRuntime.partitions(jsc, 0);
-        VaeNetworks.Spec spec = latentdigits.jobs.TrainVaeJob.spec(a);
+        VaeNetworks.Spec spec = VaeTrainingFlags.spec(a);
         TrainingShards shards = TrainingShards.load(jsc, DigitSource.open(data, DigitSource.Split.TRAIN, conf), new HadoopConf(conf),
                 a.integer("train-limit", 0), a.integer("validation", 0), partitions, spec.seed());
         double dataPrep = seconds(t1);
-        VaeTrainer trainer = new VaeTrainer(jsc, VaeModel.create(spec), shards, latentdigits.jobs.TrainVaeJob.settings(a), Map.of(), "bench");
+        VaeModel vae = VaeModel.create(spec);
+        int latent = vae.latent();
+        TrainingEngine<ComputationGraph> trainer = Engines.graph(engine, jsc, shards, a.integer("batch", 1), VaeTrainingFlags.averaging(a),
+                spec.seed(), (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
         List<Double> epochSeconds = new ArrayList<>(), outsideFit = new ArrayList<>();
         List<Integer> jobsPerEpoch = new ArrayList<>();
         long images = 0;
@@ -84,7 +90,7 @@ public final class BenchCase {
             if (epoch == warmup + 1) cpuBefore = ThreadCpu.snapshot();
             int jobsBefore = jobs.get();
             long start = System.nanoTime();
-            images = trainer.fitEpoch(epoch, warmup + epochs);
+            images = trainer.fitEpoch(vae.graph(), epoch, warmup + epochs);
             double s = seconds(start);
             if (epoch <= warmup) continue;
             epochSeconds.add(s);
@@ -102,22 +108,22 @@ public final class BenchCase {
         r.put("partitions", partitions);
         r.put("images_per_epoch", images);
         r.put("epochs_measured", epochs);
-        r.put("s_per_epoch", EpochLoop.round(median, 3));
-        r.put("s_per_epoch_all", epochSeconds.stream().map(x -> EpochLoop.round(x, 3)).toList());
-        r.put("images_per_s", EpochLoop.round(images / median, 0));
-        r.put("spark_jobs_per_epoch", EpochLoop.round(jobsPerEpoch.stream().mapToInt(Integer::intValue).average().orElse(0), 2));
-        r.put("outside_fit_s_per_epoch", outsideFit.isEmpty() ? 0 : EpochLoop.round(median(outsideFit), 3));
-        r.put("startup_s", EpochLoop.round(startup, 3));
-        r.put("data_prep_s", EpochLoop.round(dataPrep, 3));
+        r.put("s_per_epoch", Numbers.round(median, 3));
+        r.put("s_per_epoch_all", epochSeconds.stream().map(x -> Numbers.round(x, 3)).toList());
+        r.put("images_per_s", Numbers.round(images / median, 0));
+        r.put("spark_jobs_per_epoch", Numbers.round(jobsPerEpoch.stream().mapToInt(Integer::intValue).average().orElse(0), 2));
+        r.put("outside_fit_s_per_epoch", outsideFit.isEmpty() ? 0 : Numbers.round(median(outsideFit), 3));
+        r.put("startup_s", Numbers.round(startup, 3));
+        r.put("data_prep_s", Numbers.round(dataPrep, 3));
         r.put("averaging_frequency", a.integer("averaging-frequency", 1));
         r.put("batch", a.integer("batch", 1));
         if (cpuBefore.available() && cpuAfter.available()) { // Linux only
             Map<ThreadCpu.Role, Double> cpu = cpuAfter.secondsSince(cpuBefore);
             Map<String, Object> perEpoch = new LinkedHashMap<>();
-            cpu.forEach((role, seconds) -> perEpoch.put(role.key, EpochLoop.round(seconds / epochs, 3)));
+            cpu.forEach((role, seconds) -> perEpoch.put(role.key, Numbers.round(seconds / epochs, 3)));
             r.put("cpu_s_per_epoch_by_thread", perEpoch);
             double wall = epochSeconds.stream().mapToDouble(Double::doubleValue).sum();
-            r.put("cores_busy", EpochLoop.round(cpu.values().stream().mapToDouble(Double::doubleValue).sum() / wall, 2));
+            r.put("cores_busy", Numbers.round(cpu.values().stream().mapToDouble(Double::doubleValue).sum() / wall, 2));
         }
         return r;
     }
@@ -144,8 +150,8 @@ public final class BenchCase {
             double s = seconds(start);
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("images", rows);
-            r.put("seconds", EpochLoop.round(s, 3));
-            r.put("images_per_s", EpochLoop.round(rows / s, 0));
+            r.put("seconds", Numbers.round(s, 3));
+            r.put("images_per_s", Numbers.round(rows / s, 0));
             r.put("tasks", tasks);
             r.put("driver_heap_after_gc_mb", heapAfterGcMb());
             runs.add(r);
@@ -160,14 +166,14 @@ public final class BenchCase {
 
     static double heapAfterGcMb() {
         System.gc();
-        return EpochLoop.round(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0, 1);
+        return Numbers.round(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0, 1);
     }
 
     /** VmHWM: the process's peak resident set (heap, ND4J's off-heap buffers and native libraries). */
     static double peakRssMb() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status")))
-                if (line.startsWith("VmHWM:")) return EpochLoop.round(Long.parseLong(line.replaceAll("\\D", "")) / 1024.0, 1);
+                if (line.startsWith("VmHWM:")) return Numbers.round(Long.parseLong(line.replaceAll("\\D", "")) / 1024.0, 1);
         } catch (Exception ignored) {
             // not Linux: reported as -1
         }

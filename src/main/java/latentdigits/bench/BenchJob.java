@@ -1,8 +1,8 @@
 package latentdigits.bench;
 
+import latentdigits.util.Numbers;
 import latentdigits.jobs.JobMain;
 import latentdigits.jobs.Options;
-import latentdigits.train.EpochLoop;
 import latentdigits.util.HadoopFs;
 import latentdigits.util.Json;
 import org.apache.hadoop.conf.Configuration;
@@ -72,8 +72,8 @@ public final class BenchJob {
             report.put("machine", machine());
             report.put("quick", quick);
             Map<String, Object> speedUp = new LinkedHashMap<>();
-            speedUp.put("per_pair", ratios.stream().map(x -> EpochLoop.round(x, 3)).toList());
-            speedUp.put("median", EpochLoop.round(BenchCase.median(ratios), 3));
+            speedUp.put("per_pair", ratios.stream().map(x -> Numbers.round(x, 3)).toList());
+            speedUp.put("median", Numbers.round(BenchCase.median(ratios), 3));
             report.put("local2_over_one_jvm", speedUp);
             report.put("results", results);
             String out = a.require("out");

@@ -13,7 +13,7 @@ import java.util.Map;
  * benchmark reports it because it bounds the local[2] / one-JVM ratio: in one JVM the compiler, collector and
  * native-memory threads run on the second, otherwise idle core, while in local[2] both cores train and every second
  * those threads run is taken from a task — and the other task, meeting it after every minibatch, waits as long
- * (docs/design.md, "Tenth round").
+ * (docs/experiments/speed.md).
  */
 final class ThreadCpu {
     enum Role {

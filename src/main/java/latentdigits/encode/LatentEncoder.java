@@ -54,7 +54,7 @@ public final class LatentEncoder {
     private record Loaded(long broadcastId, VaeModel vae, ComputationGraph encoder) {
     }
 
-    /** One loaded model per executor thread and broadcast: a network is not thread-safe, and loading one costs ~0.1 s. */
+    /** One loaded model per executor thread and broadcast: a network is not thread-safe, and loading one is slow. */
     private static final ThreadLocal<Loaded> LOADED = new ThreadLocal<>();
 
     private static Loaded loaded(Broadcast<byte[]> model) throws java.io.IOException {

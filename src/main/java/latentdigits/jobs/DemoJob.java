@@ -1,6 +1,6 @@
 package latentdigits.jobs;
 
-import latentdigits.train.SparkRuntime;
+import latentdigits.runtime.SparkRuntime;
 import org.apache.spark.sql.SparkSession;
 
 import java.util.ArrayList;

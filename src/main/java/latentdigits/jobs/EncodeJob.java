@@ -1,5 +1,6 @@
 package latentdigits.jobs;
 
+import latentdigits.util.Numbers;
 import latentdigits.data.DigitSource;
 import latentdigits.encode.LatentEncoder;
 import latentdigits.encode.LatentRow;
@@ -8,9 +9,8 @@ import latentdigits.encode.NearestNeighbours;
 import latentdigits.figures.Charts;
 import latentdigits.model.ModelFiles;
 import latentdigits.model.VaeModel;
-import latentdigits.train.EpochLoop;
-import latentdigits.train.Provenance;
-import latentdigits.train.SparkRuntime;
+import latentdigits.runtime.Provenance;
+import latentdigits.runtime.SparkRuntime;
 import latentdigits.util.HadoopConf;
 import latentdigits.util.Json;
 import latentdigits.util.RunDirectory;
@@ -88,9 +88,9 @@ public final class EncodeJob {
             summary.put("n", n);
             if (withLoss) {
                 double[] sums = rows.map(r -> new double[]{r.xent(), r.kl()}).reduce((x, y) -> new double[]{x[0] + y[0], x[1] + y[1]});
-                summary.put(prefix + "_xent", EpochLoop.round(sums[0] / n, 4));
-                summary.put(prefix + "_kl", EpochLoop.round(sums[1] / n, 4));
-                summary.put(prefix + "_nelbo", EpochLoop.round((sums[0] + sums[1]) / n, 4));
+                summary.put(prefix + "_xent", Numbers.round(sums[0] / n, 4));
+                summary.put(prefix + "_kl", Numbers.round(sums[1] / n, 4));
+                summary.put(prefix + "_nelbo", Numbers.round((sums[0] + sums[1]) / n, 4));
             }
             if (reference != null) {
                 List<LatentRow> ref = LatentEncoder.encode(jsc, model, reference, hadoop, 0, partitions, batch, false).collect();
@@ -98,7 +98,7 @@ public final class EncodeJob {
                 int[] labels = ref.stream().mapToInt(LatentRow::label).toArray();
                 Broadcast<NearestNeighbours> knn = jsc.broadcast(new NearestNeighbours(points, labels, k));
                 long correct = rows.filter(r -> knn.value().classify(r.mu()) == r.label()).count();
-                summary.put("knn" + k + "_accuracy", EpochLoop.round((double) correct / n, 5));
+                summary.put("knn" + k + "_accuracy", Numbers.round((double) correct / n, 5));
                 summary.put("knn_reference", "train split, " + ref.size() + " images");
             }
             LatentTable.dataFrame(spark, rows, vae.latent()).write().parquet(run.resolve("latent.parquet").toString());
@@ -114,12 +114,12 @@ public final class EncodeJob {
                     shown.stream().mapToDouble(r -> r.mu().length > 1 ? r.mu()[1] : 0).toArray(),
                     shown.stream().mapToInt(LatentRow::label).toArray(), 900, 760));
             double seconds = (System.nanoTime() - start) / 1e9;
-            summary.put("encode_seconds", EpochLoop.round(encodeSeconds, 3));
-            summary.put("encode_images_per_s", EpochLoop.round(n / encodeSeconds, 1));
-            summary.put("seconds", EpochLoop.round(seconds, 3));
+            summary.put("encode_seconds", Numbers.round(encodeSeconds, 3));
+            summary.put("encode_images_per_s", Numbers.round(n / encodeSeconds, 1));
+            summary.put("seconds", Numbers.round(seconds, 3));
             summary.put("partitions", partitions);
             summary.put("provenance", Provenance.of(spark, partitions, null,
-                    List.of(source.images(), source.labels()), conf, commandLine));
+                    List.of(source.images(), source.labels()), conf, commandLine).toMap());
             run.writeText("summary.json", Json.pretty(summary));
             rows.unpersist(false);
             run.commit();

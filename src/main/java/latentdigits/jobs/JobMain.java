@@ -1,7 +1,7 @@
 package latentdigits.jobs;
 
 import latentdigits.data.DataFileException;
-import latentdigits.train.SparkRuntime;
+import latentdigits.runtime.SparkRuntime;
 import latentdigits.train.TrainingDivergedException;
 import latentdigits.util.UserError;
 import org.apache.spark.sql.SparkSession;

@@ -43,6 +43,25 @@ public final class Options {
         return this;
     }
 
+    /** The flags every training job takes, with one meaning everywhere. */
+    public Options trainingFlags() {
+        return value("data", "DIR", "folder with the MNIST IDX files, raw or .gz (file:, hdfs:, s3a: ...)")
+                .value("out", "DIR", "run directory to create (written to a hidden staging directory, renamed when complete)")
+                .value("epochs", "N", "passes over the training images")
+                .value("learning-rate", "LR", "Adam learning rate")
+                .value("engine", "spark|jvm", "spark: trained by the Spark workers; jvm: the same steps in the driver, the one-trainer reference")
+                .value("master", "URL", "Spark master when not run by spark-submit (default local[*])")
+                .value("partitions", "P", "training shards = Spark workers; 0 = one per executor core")
+                .value("train-limit", "N", "use only the first N training images (0 = all)")
+                .value("seed", "S", "seed for initialisation, shuffling and every random draw of the training")
+                .toggle("overwrite", "replace --out if it already exists");
+    }
+
+    /** A training stage's length: every job that trains in Spark barrier stages takes it. */
+    public Options epochsPerStageFlag() {
+        return value("epochs-per-stage", "N", "epochs one Spark training stage trains, 0 for all; the numbers trained are the same whatever N is");
+    }
+
     public String job() {
         return job;
     }

@@ -1,19 +1,14 @@
 package latentdigits.jobs;
 
 import latentdigits.data.DigitSource;
+import latentdigits.distributed.TrainingShards;
 import latentdigits.figures.GanFigures;
 import latentdigits.model.GanModel;
 import latentdigits.model.GanNetworks;
-import latentdigits.train.EpochLoop;
+import latentdigits.train.GanSteps;
 import latentdigits.train.GanTrainer;
-import latentdigits.train.Provenance;
-import latentdigits.train.SparkRuntime;
-import latentdigits.train.TrainingShards;
-import latentdigits.util.HadoopConf;
-import latentdigits.util.Json;
+import latentdigits.train.TrainingLoop;
 import latentdigits.util.RunDirectory;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,24 +25,15 @@ import java.util.Map;
 public final class TrainGanJob {
     static final Options OPTIONS = new Options("train-gan",
             "Trains the study's GAN on Spark and writes DIR/{model.zip, metrics.jsonl, config.json, figures/}.")
-            .value("data", "DIR", "folder with the MNIST IDX files, raw or .gz (file:, hdfs:, s3a: ...)")
-            .value("out", "DIR", "run directory to create (written to a hidden staging directory, renamed when complete)")
-            .value("epochs", "N", "passes over the training images")
+            .trainingFlags()
             .value("batch", "B", "real images per step, split over the workers (D also sees as many generated ones)")
-            .value("learning-rate", "LR", "Adam learning rate of both players")
             .value("beta1", "B1", "Adam's beta1 of both players")
             .value("label-noise", "E", "real labels uniform in [1 - E, 1], generated ones in [0, E]")
             .value("generated-label-noise", "E2", "generated labels uniform in [0, E2] instead (0: one-sided smoothing); empty = --label-noise")
             .value("leaky-slope", "A", "negative slope of the leaky ReLUs of G and D")
             .value("latent", "K", "dimensions of z")
             .value("hidden", "H", "units of each hidden layer of G and D")
-            .value("engine", "spark|jvm", "spark: barrier stages (see --epochs-per-stage), gradients averaged over workers every step; jvm: the same steps in the driver")
-            .value("epochs-per-stage", "N", "epochs one Spark barrier stage trains, 0 for all: each stage costs ~35 ms to start and end; the numbers trained are the same whatever N is")
-            .value("master", "URL", "Spark master when not run by spark-submit (default local[*])")
-            .value("partitions", "P", "training shards = workers; 0 = one per executor core")
-            .value("train-limit", "N", "use only the first N training images (0 = all)")
-            .value("seed", "S", "seed for initialisation, shuffling, z and label noise")
-            .toggle("overwrite", "replace --out if it already exists");
+            .epochsPerStageFlag();
 
     private TrainGanJob() {
     }
@@ -56,10 +42,10 @@ public final class TrainGanJob {
         JobMain.mainWithSpark(OPTIONS, args, (spark, a) -> train(spark, a, args));
     }
 
-    static latentdigits.train.GanSteps.LabelNoise labelNoise(Options.Args a) {
+    static GanSteps.LabelNoise labelNoise(Options.Args a) {
         double real = a.number("label-noise");
         boolean same = a.getOr("generated-label-noise", null) == null;
-        return new latentdigits.train.GanSteps.LabelNoise(real, same ? real : a.number("generated-label-noise"));
+        return new GanSteps.LabelNoise(real, same ? real : a.number("generated-label-noise"));
     }
 
     /** Returns the metrics rows; the run directory is complete (renamed into place) when this returns. */
@@ -67,29 +53,23 @@ public final class TrainGanJob {
         long seed = a.longValue("seed", 0);
         GanNetworks.Spec spec = new GanNetworks.Spec(a.integer("latent", 1), a.integer("hidden", 1), DigitSource.PIXELS,
                 a.number("learning-rate"), a.number("beta1"), seed, a.number("leaky-slope"));
-        GanTrainer.Settings settings = new GanTrainer.Settings(TrainVaeJob.engine(a.require("engine")), a.integer("batch", 1),
-                labelNoise(a), seed, a.integer("epochs-per-stage", 0));
-        int epochs = a.integer("epochs", 1);
-        JavaSparkContext jsc = SparkRuntime.context(spark);
-        Configuration conf = jsc.hadoopConfiguration();
-        DigitSource train = DigitSource.open(a.require("data"), DigitSource.Split.TRAIN, conf);
-        int partitions = SparkRuntime.partitions(jsc, a.integer("partitions", 0));
-
-        try (RunDirectory run = RunDirectory.create(a.require("out"), a.flag("overwrite"), conf)) {
-            Map<String, Object> provenance = Provenance.of(spark, partitions, seed, List.of(train.images(), train.labels()), conf, commandLine);
-            run.writeText("config.json", Json.pretty(TrainVaeJob.config("train-gan", a, provenance)));
-            List<Map<String, Object>> rows;
-            try (TrainingShards shards = TrainingShards.load(jsc, train, new HadoopConf(conf), a.integer("train-limit", 0), 0, partitions, seed)) {
-                GanModel gan = GanModel.create(spec);
-                rows = EpochLoop.run(new GanTrainer(jsc, gan, shards, settings, provenance), epochs, run);
-                run.writePng("figures/loss.png", GanFigures.loss(rows, "GAN: discriminator and generator loss"));
-                Nd4j.getRandom().setSeed(seed + 7);
-                run.writePng("figures/samples.png", GanFigures.samples(gan, gan.randomLatent(36), 6, "GAN: G on 36 random z ~ N(0, I)"));
-                INDArray ends = gan.randomLatent(2);
-                run.writePng("figures/interpolation.png", GanFigures.interpolation(gan, ends.getRow(0), ends.getRow(1), 10,
-                        "GAN: G on 10 points of the line between two random z"));
-            }
-            run.commit();
+        GanSteps.LabelNoise labelNoise = labelNoise(a);
+        int batch = a.integer("batch", 1), epochsPerStage = a.integer("epochs-per-stage", 0);
+        try (TrainingRun training = TrainingRun.open(spark, "train-gan", a, commandLine, List.of())) {
+            TrainingShards shards = training.loadShards(0);
+            GanModel gan = GanModel.create(spec);
+            INDArray evalImages = GanModel.realImages(shards.trainSample(GanTrainer.EVAL_IMAGES), 0, GanTrainer.EVAL_IMAGES);
+            var engine = training.ganEngine(batch, labelNoise, epochsPerStage);
+            RunDirectory run = training.directory();
+            List<Map<String, Object>> rows = TrainingLoop.run(new GanTrainer(gan, engine, evalImages, seed, training.provenance()),
+                    a.integer("epochs", 1), run);
+            run.writePng("figures/loss.png", GanFigures.loss(rows, "GAN: discriminator and generator loss"));
+            Nd4j.getRandom().setSeed(seed + 7);
+            run.writePng("figures/samples.png", GanFigures.samples(gan, gan.randomLatent(36), 6, "GAN: G on 36 random z ~ N(0, I)"));
+            INDArray ends = gan.randomLatent(2);
+            run.writePng("figures/interpolation.png", GanFigures.interpolation(gan, ends.getRow(0), ends.getRow(1), 10,
+                    "GAN: G on 10 points of the line between two random z"));
+            training.commit();
             System.out.println("train-gan: wrote " + run.finalPath() + " (model.zip, metrics.jsonl, config.json, figures/)");
             return rows;
         }

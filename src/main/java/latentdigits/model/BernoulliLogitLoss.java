@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * and multiplying by the sigmoid's derivative again, where this needs 13 passes, two of them transcendental, no copies.
  * The values are the same; the gradients differ only where the clip holds (there LossBinaryXENT's is not exactly 0 but
  * decays like e^-(|z| - L)). Clipping matters: the exact, unclipped loss trains confidently wrong pixels hard and ended
- * the default seed at test NELBO 148.30, above the VAE issue's 148 (docs/design.md). The layer keeps its sigmoid
+ * the default run worse (docs/experiments/speed.md, seventh round). The layer keeps its sigmoid
  * activation, so the network's output stays the pixel probabilities.
  */
 public class BernoulliLogitLoss extends StatelessLoss {

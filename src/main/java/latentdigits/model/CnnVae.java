@@ -1,5 +1,6 @@
 package latentdigits.model;
 
+import latentdigits.performance.BlasDenseLayer;
 import static latentdigits.model.Layers.dense;
 
 import latentdigits.data.DigitSource;
@@ -20,18 +21,14 @@ import org.nd4j.linalg.activations.Activation;
  * 1x1 map a kernel-1 one, are exactly dense layers over the flattened map, so the last three are built as
  * {@link BlasDenseLayer}s (no im2col). These 1x1x50 stages, like the MLP VAE's two hidden layers, are what let the encoder
  * place the digits well in 2-D: reading mu straight off the 7x7 map (one linear kernel-7 convolution) left the CNN
- * 7.6 nats behind the MLP VAE after 40 epochs (test NELBO 154.94); with one such stage, validation NELBO after 5 epochs
- * fell from 160.8 to 154.7, with two to 154.1 (MLP VAE: 162.0; docs/design.md, fifth round).
- * Batch normalisation after the first convolution only: after the second as well, the network (then reading mu
- * straight off the 7x7 map) stalled near validation NELBO 168.
+ * behind the MLP VAE, and each 1x1 stage lowered the validation NELBO (docs/experiments/cnn-vae.md).
+ * Batch normalisation after the first convolution only: after the second as well, training stalled.
  * Decoder: z -dense 50, leaky-> -dense 50, leaky-> (the MLP VAE's two hidden layers) -dense, leaky-> 7x7x2C map
  * -deconv 2/2, BN, leaky-> 14x14xC -deconv 2/2-> 28x28x1 Bernoulli logits: transposed convolutions of kernel 2 and
  * stride 2 with padding 0 double the side exactly (7 -> 14 -> 28). Each leaky unit on a 2-D z is linear on either
- * side of a line in the latent plane, and the map from z to digits must tile that plane with ten kinds of digit: two
- * hidden layers instead of one cut validation NELBO after 6 epochs from 153.3 to 151.3.
- * The dense projection replaced a kernel-7 transposed convolution of z as a 1x1 map, whose 7x7 map was nearly
- * a fixed pattern scaled by two numbers: validation NELBO after 3 epochs 190.8 with it, 173.6 with the projection
- * (MLP VAE: 167.8), at the same speed.
+ * side of a line in the latent plane, and the map from z to digits must tile that plane with ten kinds of digit, which
+ * two hidden layers do better than one. The dense projection to the 7x7 map replaced a kernel-7 transposed convolution
+ * of z as a 1x1 map, whose 7x7 map was nearly a fixed pattern scaled by two numbers (docs/experiments/cnn-vae.md).
  */
 public class CnnVae implements VaeArchitecture {
     /** Units of the encoder's two 1x1 stages and of the decoder's two hidden layers, as in the MLP VAE. */

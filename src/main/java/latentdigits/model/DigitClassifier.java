@@ -1,5 +1,6 @@
 package latentdigits.model;
 
+import latentdigits.performance.FlushToZeroAdam;
 import latentdigits.data.DigitBlock;
 import latentdigits.data.DigitSource;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

@@ -1,5 +1,7 @@
 package latentdigits.model;
 
+import latentdigits.performance.FlushToZeroAdam;
+import latentdigits.performance.BlasDenseLayer;
 import static latentdigits.model.Layers.dense;
 
 import latentdigits.data.DigitSource;
@@ -40,7 +42,7 @@ public final class GanNetworks {
     private GanNetworks() {
     }
 
-    /** Negative slope of every leaky ReLU in G and D, chosen by measurement (conf/train-gan.properties, docs/design.md). */
+    /** Negative slope of every leaky ReLU in G and D, chosen by measurement (conf/train-gan.properties, docs/experiments/gan.md). */
     public static final double DEFAULT_LEAKY_SLOPE = 0.2;
 
     public record Spec(int latent, int hidden, int pixels, double learningRate, double beta1, long seed, double leakySlope)

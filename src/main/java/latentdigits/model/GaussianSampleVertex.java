@@ -12,8 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The re-parameterisation trick as a parameter-free graph vertex: input [B, 2k] = (mu, log sigma^2),
  * output z = mu + exp(logvar/2) * eps with eps ~ N(0, I) drawn afresh on every forward pass.
- * A plain vertex (not DL4J's VAE layer) so the whole VAE trains through ordinary fit(), and so through the stock
- * ParameterAveragingTrainingMaster; see docs/design.md.
+ * A plain vertex (not DL4J's VAE layer, which learns only through pretrain()) so the whole VAE trains through
+ * ordinary fit(), in one JVM and on every Spark worker alike (docs/design.md).
  */
 public class GaussianSampleVertex extends GraphVertex {
     /** Public no-arg constructor: DL4J's JSON serialisation needs it. */

@@ -1,5 +1,6 @@
 package latentdigits.model;
 
+import latentdigits.performance.BlasDenseLayer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.IActivation;
 

@@ -1,5 +1,6 @@
 package latentdigits.model;
 
+import latentdigits.performance.FlushToZeroAdam;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

@@ -2,45 +2,43 @@ package latentdigits.train;
 
 import latentdigits.data.DigitBlock;
 import latentdigits.model.DigitClassifier;
+import latentdigits.util.Numbers;
 import latentdigits.util.RunDirectory;
-import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Trains the digit classifier with the VAEs' machinery ({@link GraphEpochs}); scores it on the held-out images. */
-public final class ClassifierTrainer implements EpochTrainer {
+/** Trains the digit classifier that judges generated samples, scoring it on the held-out images after every epoch. */
+public final class ClassifierTrainer implements Trainer {
     private final DigitClassifier classifier;
-    private final TrainingShards shards;
-    private final GraphEpochs epochs;
+    private final TrainingEngine<ComputationGraph> engine;
+    private final DigitBlock validation;
     private final Map<String, Object> provenance;
 
-    public ClassifierTrainer(JavaSparkContext jsc, DigitClassifier classifier, TrainingShards shards, Engine engine, int batch,
-                             long seed, Map<String, Object> provenance) {
+    public ClassifierTrainer(DigitClassifier classifier, TrainingEngine<ComputationGraph> engine, DigitBlock validation,
+                             Map<String, Object> provenance) {
         this.classifier = classifier;
-        this.shards = shards;
+        this.engine = engine;
+        this.validation = validation;
         this.provenance = provenance;
-        // averaging after every minibatch with the sum of the workers' updates: as the VAE (docs/design.md)
-        this.epochs = new GraphEpochs(jsc, classifier.graph(), shards, engine, batch, new AveragingRounds(1, shards.partitions(), true, true, AveragingRounds.DEFAULT_EPOCHS_PER_STAGE), seed,
-                DigitClassifier::trainingBatch);
     }
 
     @Override
-    public long fitEpoch(int epoch, int count) {
-        return epochs.fitEpoch(epoch, count);
+    public long fitEpoch(int epoch, int epochs) {
+        return engine.fitEpoch(classifier.graph(), epoch, epochs);
     }
 
     @Override
     public void close() {
-        epochs.close();
+        engine.close();
     }
 
     @Override
     public Map<String, Double> evaluate() {
         Map<String, Double> m = new LinkedHashMap<>();
-        DigitBlock validation = shards.validation();
-        m.put("val_loss", EpochLoop.round(classifier.graph().score(DigitClassifier.trainingBatch(validation, 0, validation.size())), 4));
-        m.put("val_accuracy", EpochLoop.round(classifier.accuracy(validation, 1000), 4));
+        m.put("val_loss", Numbers.round(classifier.graph().score(DigitClassifier.trainingBatch(validation, 0, validation.size())), 4));
+        m.put("val_accuracy", Numbers.round(classifier.accuracy(validation, 1000), 4));
         return m;
     }
 

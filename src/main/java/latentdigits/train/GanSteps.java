@@ -27,12 +27,12 @@ public final class GanSteps {
         }
     }
 
-    GanSteps(GanModel gan, LabelNoise labelNoise) {
+    public GanSteps(GanModel gan, LabelNoise labelNoise) {
         this.gan = gan;
         this.labelNoise = labelNoise;
     }
 
-    void step(INDArray real) {
+    public void step(INDArray real) {
         int n = real.rows();
         INDArray fake = gan.generate(gan.randomLatent(n));
         gan.discriminator().fit(new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.vstack(real, fake),

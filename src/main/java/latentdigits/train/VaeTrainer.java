@@ -3,8 +3,9 @@ package latentdigits.train;
 import latentdigits.data.DigitBlock;
 import latentdigits.figures.VaeFigures;
 import latentdigits.model.VaeModel;
+import latentdigits.util.Numbers;
 import latentdigits.util.RunDirectory;
-import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -13,63 +14,57 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Trains any VAE architecture, one epoch at a time, either on Spark with DL4J's ParameterAveragingTrainingMaster (as corrected by {@link AveragingTrainingMaster})
- * (each worker fits {@code averagingFrequency} minibatches, then parameters and Adam state are averaged) or, as the
- * reference, with plain fit() in this JVM on exactly the same minibatches.
+ * Trains a VAE of either architecture: each epoch the engine minimises the negative ELBO over the training images,
+ * then the trainer scores reconstruction (XENT) and KL on a fixed sample of training images and on the held-out
+ * validation images (the study's Figure 1) and decodes 64 fixed draws of z.
  */
-public final class VaeTrainer implements EpochTrainer {
-    /** @param averaging how the Spark engine's averaging rounds run (ignored by the one-JVM engine) */
-    public record Settings(Engine engine, int batch, AveragingRounds averaging, long seed, int evalLimit, int evalBatch) {
-    }
-
+public final class VaeTrainer implements Trainer {
     private final VaeModel model;
-    private final TrainingShards shards;
-    private final Settings settings;
-    private final GraphEpochs epochs;
+    private final TrainingEngine<ComputationGraph> engine;
     private final DigitBlock trainSample;
+    private final DigitBlock validation;
+    private final int evalBatch;
     private final INDArray fixedZ;
     private final Map<String, Object> provenance;
     private final String title;
 
-    public VaeTrainer(JavaSparkContext jsc, VaeModel model, TrainingShards shards, Settings settings,
-                      Map<String, Object> provenance, String title) {
+    /**
+     * @param trainSample training images scored after every epoch for the training curve
+     * @param validation  held-out images scored after every epoch for the validation curve
+     * @param seed        seeds the fixed z of the per-epoch sample sheets
+     */
+    public VaeTrainer(VaeModel model, TrainingEngine<ComputationGraph> engine, DigitBlock trainSample, DigitBlock validation,
+                      int evalBatch, long seed, Map<String, Object> provenance, String title) {
         this.model = model;
-        this.shards = shards;
-        this.settings = settings;
+        this.engine = engine;
+        this.trainSample = trainSample;
+        this.validation = validation;
+        this.evalBatch = evalBatch;
         this.provenance = provenance;
         this.title = title;
-        this.trainSample = shards.trainSample(settings.evalLimit());
-        Nd4j.getRandom().setSeed(settings.seed());
+        Nd4j.getRandom().setSeed(seed);
         this.fixedZ = Nd4j.randn(model.graph().getConfiguration().getDataType(), 64, model.latent());
-        int latent = model.latent();
-        this.epochs = new GraphEpochs(jsc, model.graph(), shards, settings.engine(), settings.batch(), settings.averaging(), settings.seed(),
-                (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
     }
 
     @Override
-    public long fitEpoch(int epoch, int count) {
-        return epochs.fitEpoch(epoch, count);
+    public long fitEpoch(int epoch, int epochs) {
+        return engine.fitEpoch(model.graph(), epoch, epochs);
     }
 
     @Override
     public void close() {
-        epochs.close();
-    }
-
-    /** Partition 0's seconds inside fit() in the last epoch, with barrier rounds on Spark (NaN otherwise). */
-    public double workerFitSeconds() {
-        return epochs.workerFitSeconds();
+        engine.close();
     }
 
     @Override
     public Map<String, Double> evaluate() {
-        VaeModel.LossSums train = model.lossSums(trainSample, settings.evalBatch());
-        VaeModel.LossSums val = model.lossSums(shards.validation(), settings.evalBatch());
+        VaeModel.LossSums train = model.lossSums(trainSample, evalBatch);
+        VaeModel.LossSums val = model.lossSums(validation, evalBatch);
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("train_xent", EpochLoop.round(train.meanXent(), 4));
-        m.put("train_kl", EpochLoop.round(train.meanKl(), 4));
-        m.put("val_xent", EpochLoop.round(val.meanXent(), 4));
-        m.put("val_kl", EpochLoop.round(val.meanKl(), 4));
+        m.put("train_xent", Numbers.round(train.meanXent(), 4));
+        m.put("train_kl", Numbers.round(train.meanKl(), 4));
+        m.put("val_xent", Numbers.round(val.meanXent(), 4));
+        m.put("val_kl", Numbers.round(val.meanKl(), 4));
         return m;
     }
 
@@ -89,10 +84,4 @@ public final class VaeTrainer implements EpochTrainer {
     public byte[] modelBytes() throws IOException {
         return model.toBytes(provenance);
     }
-
-    /** The Spark master in use, or null for the single-JVM engine. */
-    public AveragingTrainingMaster master() {
-        return epochs.master();
-    }
-
 }

@@ -13,12 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * conf/spark-defaults.conf is the one place for the JVM flags: the driver (submit.sh's JVM), the executors and the
- * tests must all run with the settings the speed measurements were made with (docs/design.md).
+ * tests must all run with the settings the speed measurements were made with (docs/experiments/speed.md).
  */
 class SparkDefaultsTest {
     private static final List<String> SPEED_FLAGS = List.of(
             "-Dorg.bytedeco.javacpp.maxphysicalbytes=0", "-Dorg.bytedeco.javacpp.maxbytes=0",
-            "-Dshapeinfoprovider=latentdigits.model.ShapeInfoCache");
+            "-Dshapeinfoprovider=latentdigits.performance.ShapeInfoCache");
 
     private static final Path PROJECT = Path.of(System.getProperty("latentdigits.project.dir", "."));
 

@@ -1,5 +1,7 @@
 package latentdigits.model;
 
+import latentdigits.model.VaeModel;
+import latentdigits.testing.TestData;
 import latentdigits.data.DigitBlock;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,7 @@ class CnnVaeTest {
     @Test
     void theEncoderHalvesTheSideTwiceThenReadsTheMomentsFromTheWhole7By7Map() {
         VaeModel vae = cnn(2);
-        INDArray x = VaeModel.images(VaeModelTest.randomDigits(5, 3), 0, 5);
+        INDArray x = VaeModel.images(TestData.randomDigits(5, 3), 0, 5);
         Map<String, INDArray> acts = vae.graph().feedForward(x, false);
         assertArrayEquals(new long[]{5, 8, 14, 14}, acts.get("enc_conv1").shape());
         assertArrayEquals(new long[]{5, 16, 7, 7}, acts.get("enc_conv2").shape());
@@ -45,7 +47,7 @@ class CnnVaeTest {
     @Test
     void aSavedCnnModelEncodesToTheSameMeans() throws Exception {
         VaeModel vae = cnn(4);
-        DigitBlock digits = VaeModelTest.randomDigits(100, 5);
+        DigitBlock digits = TestData.randomDigits(100, 5);
         for (int i = 0; i < 2; i++) vae.graph().fit(VaeModel.trainingBatch(digits, 0, 100, 2)); // moves batch-norm statistics too
         VaeModel restored = VaeModel.fromLoaded(ModelFiles.fromBytes(vae.toBytes(Map.of()), "cnn.zip"), "cnn.zip");
         assertEquals("cnn", restored.spec().architecture().name());

@@ -1,6 +1,7 @@
 package latentdigits.model;
 
 import latentdigits.data.DigitBlock;
+import latentdigits.testing.TestData;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
@@ -16,13 +17,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VaeModelTest {
-    static DigitBlock randomDigits(int n, long seed) {
-        byte[] px = new byte[n * 784];
-        new Random(seed).nextBytes(px);
-        byte[] labels = new byte[n];
-        return DigitBlock.contiguous(0, px, labels);
-    }
-
     @Test
     void configurationSurvivesAJsonRoundTrip() {
         ComputationGraph graph = VaeNetworks.full(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 1, DataType.FLOAT));
@@ -34,7 +28,7 @@ class VaeModelTest {
     @Test
     void savedModelRestoresTheSameMeansAndAdamState() throws Exception {
         VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 2, DataType.FLOAT));
-        DigitBlock digits = randomDigits(200, 4);
+        DigitBlock digits = TestData.randomDigits(200, 4);
         for (int i = 0; i < 3; i++) vae.graph().fit(VaeModel.trainingBatch(digits, 0, 200, 2));
         byte[] zip = vae.toBytes(Map.of("note", "test"));
         VaeModel restored = VaeModel.fromLoaded(ModelFiles.fromBytes(zip, "test.zip"), "test.zip");
@@ -48,7 +42,7 @@ class VaeModelTest {
     @Test
     void encoderAndDecoderSnapshotsMatchTheFullGraph() {
         VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 3, DataType.FLOAT));
-        INDArray x = VaeModel.images(randomDigits(20, 5), 0, 20);
+        INDArray x = VaeModel.images(TestData.randomDigits(20, 5), 0, 20);
         INDArray momentsFull = vae.graph().feedForward(x, false).get(VaeArchitecture.MOMENTS);
         assertEquals(momentsFull, vae.encoder().outputSingle(false, x));
         INDArray z = Nd4j.randn(DataType.FLOAT, 20, 2);
@@ -60,7 +54,7 @@ class VaeModelTest {
     @Test
     void lossSumsAreTheTrainingScore() {
         VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 6, DataType.FLOAT));
-        DigitBlock digits = randomDigits(300, 6);
+        DigitBlock digits = TestData.randomDigits(300, 6);
         VaeModel.LossSums sums = vae.lossSums(digits, 100);
         assertEquals(300, sums.n);
         double score = vae.graph().score(VaeModel.trainingBatch(digits, 0, 300, 2), false);

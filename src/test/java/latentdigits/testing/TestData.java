@@ -12,6 +12,13 @@ public final class TestData {
     private TestData() {
     }
 
+    /** {@code n} images of uniformly random pixels (all labelled 0), drawn with {@code seed}. */
+    public static latentdigits.data.DigitBlock randomDigits(int n, long seed) {
+        byte[] px = new byte[n * 784];
+        new java.util.Random(seed).nextBytes(px);
+        return latentdigits.data.DigitBlock.contiguous(0, px, new byte[n]);
+    }
+
     public static synchronized String mnist() throws Exception {
         if (dir == null) {
             String project = System.getProperty("latentdigits.project.dir", ".");

@@ -1,6 +1,6 @@
 package latentdigits.testing;
 
-import latentdigits.train.SparkRuntime;
+import latentdigits.runtime.SparkRuntime;
 import org.apache.spark.sql.SparkSession;
 
 /** One local[2] Spark session for the whole test JVM: starting Spark costs seconds. */

@@ -1,0 +1,238 @@
+package latentdigits.distributed;
+
+import latentdigits.util.FloatArrays;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.BarrierTaskInfo;
+import org.apache.spark.TaskContext;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An all-reduce (sum) among the tasks of one Spark barrier stage, cheap enough to run after every minibatch.
+ * <p>
+ * Hierarchical: tasks in the same executor JVM (same address in {@link BarrierTaskContext#getTaskInfos()}) sum their
+ * arrays in shared memory ({@link LocalSum}); when the stage spans several executors, one thread per executor then
+ * exchanges that partial sum over TCP with the executor running partition 0 ({@link HubExchange}). Spark's own
+ * {@link BarrierTaskContext#allGather} cannot carry the rounds: it polls for its answer once a second, so it is used
+ * once per stage, only to tell the executors where the hub listens.
+ * <p>
+ * Sums are added in partition order whatever order the tasks arrive in, so a seeded run gives the same numbers again.
+ */
+final class StageAllReduce implements AutoCloseable {
+    private static final Map<String, LocalSum> LOCAL_SUMS = new ConcurrentHashMap<>();
+
+    private final TaskContext task;
+    private final String key;
+    private final LocalSum local;
+    private final int rank;
+
+    private StageAllReduce(TaskContext task, String key, LocalSum local, int rank) {
+        this.task = task;
+        this.key = key;
+        this.local = local;
+        this.rank = rank;
+    }
+
+    /** A round's sum over the tasks that contributed to it. */
+    record Sum(float[] values, double score, int count) {
+        static final Sum NONE = new Sum(null, 0, 0);
+
+        Sum plus(Sum other) {
+            if (other.count == 0) return this;
+            if (count == 0) return other;
+            float[] v = values.clone();
+            FloatArrays.addInto(v, other.values);
+            return new Sum(v, score + other.score, count + other.count);
+        }
+    }
+
+    /** This task's place in the stage's all-reduce; every task of the stage must join. */
+    static StageAllReduce join(BarrierTaskContext context, String runId) {
+        BarrierTaskInfo[] tasks = context.getTaskInfos(); // ordered by partition; address = the task's executor
+        String here = tasks[context.partitionId()].address();
+        int sameExecutor = 0, firstHere = -1, rank = 0;
+        Set<String> executors = new HashSet<>();
+        for (int t = 0; t < tasks.length; t++) {
+            executors.add(tasks[t].address());
+            if (tasks[t].address().equals(here)) {
+                if (firstHere < 0) firstHere = t;
+                if (t < context.partitionId()) rank++;
+                sameExecutor++;
+            }
+        }
+        int parties = sameExecutor;
+        String key = runId + "/" + context.stageId() + "/" + context.stageAttemptNumber();
+        LocalSum local = LOCAL_SUMS.computeIfAbsent(key, k -> new LocalSum(parties));
+        if (executors.size() > 1) {
+            boolean leader = context.partitionId() == firstHere, hub = here.equals(tasks[0].address());
+            try {
+                HubExchange.Server server = leader && hub ? new HubExchange.Server(executors.size() - 1, runId) : null;
+                // every task must take part in allGather; only the hub's leader has something to say
+                String[] said = context.allGather(server == null ? "" : HubExchange.host(here) + ":" + server.port());
+                if (server != null) local.connect(server);
+                else if (leader) local.connect(HubExchange.Client.connect(said[0], runId, firstHere));
+            } catch (IOException e) {
+                throw new UncheckedIOException("all-reduce: cannot reach the executor of partition 0 (" + tasks[0].address() + ")", e);
+            }
+        }
+        return new StageAllReduce(context, key, local, rank);
+    }
+
+    /** A party of an all-reduce among threads of this JVM only (no Spark stage): for tests. */
+    static StageAllReduce inThisJvm(LocalSum local, int rank) {
+        return new StageAllReduce(null, "local", local, rank);
+    }
+
+    /** The sum over all tasks of this round's {@code values} (null: this task has nothing to add this round). */
+    Sum sum(float[] values, double score) {
+        return sum(values, score, null);
+    }
+
+    /**
+     * The same, with {@code finish} applied to the total in place before anyone reads it: what every task would
+     * otherwise compute from the total on its own. The result is shared: read it, do not keep or modify it.
+     */
+    Sum sum(float[] values, double score, Finish finish) {
+        return local.add(rank, values == null ? Sum.NONE : new Sum(values, score, 1), task, finish);
+    }
+
+    /**
+     * Turns elements [from, to) of a round's total, summed over {@code count} tasks, into what the tasks need (the
+     * mean gradient, the next network), in place. Called once per round, by one task, chunk by chunk as the sum is
+     * made, so each chunk is finished while it is still in the cache.
+     */
+    interface Finish {
+        void apply(float[] total, int count, int from, int to);
+
+        /** The mean over the tasks. */
+        Finish MEAN = (total, count, from, to) -> {
+            float inverse = 1f / count;
+            for (int i = from; i < to; i++) total[i] *= inverse;
+        };
+    }
+
+    @Override
+    public void close() {
+        if (local.leave() && task != null) LOCAL_SUMS.remove(key, local);
+    }
+
+    /**
+     * Sums the arrays of the tasks running in this JVM, round by round: each task deposits its array and waits; the
+     * last to arrive adds them up in rank order, completes the round across executors if connected, finishes it (see
+     * {@link Finish}) and wakes the others, who read the shared result. Two accumulators alternate, so a round can
+     * start filling one while slower tasks still read the other.
+     */
+    static final class LocalSum {
+        private final int parties;
+        private final Sum[] deposited;
+        private final float[][] accumulators = new float[2][];
+        private final Sum[] results = new Sum[2];
+        private HubExchange acrossExecutors;
+        private RuntimeException failure;
+        private long generation;
+        private int arrived;
+        private int present;
+
+        LocalSum(int parties) {
+            this.parties = parties;
+            this.present = parties;
+            this.deposited = new Sum[parties];
+        }
+
+        synchronized void connect(HubExchange exchange) {
+            acrossExecutors = exchange;
+        }
+
+        Sum add(int rank, Sum mine, TaskContext task) {
+            return add(rank, mine, task, null);
+        }
+
+        synchronized Sum add(int rank, Sum mine, TaskContext task, Finish finish) {
+            if (failure != null) throw failure;
+            long round = generation;
+            int slot = (int) (round & 1);
+            deposited[rank] = mine;
+            if (++arrived == parties) {
+                arrived = 0;
+                try {
+                    Sum total;
+                    if (acrossExecutors == null) {
+                        total = addDeposits(slot, finish);
+                    } else { // the total is only known after the exchange
+                        total = acrossExecutors.exchange(addDeposits(slot, null));
+                        if (finish != null && total.count() > 0) finish.apply(total.values(), total.count(), 0, total.values().length);
+                    }
+                    results[slot] = total;
+                } catch (IOException e) {
+                    failure = new UncheckedIOException("all-reduce: exchange with the other executors failed", e);
+                } catch (RuntimeException e) {
+                    failure = e;
+                } finally {
+                    generation++;
+                    notifyAll();
+                }
+                if (failure != null) throw failure;
+                return results[slot];
+            }
+            while (generation == round) {
+                try {
+                    wait(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("all-reduce interrupted", e);
+                }
+                // when one task fails Spark kills the stage's others, but does not necessarily interrupt their threads
+                if (task != null && task.isInterrupted())
+                    throw new IllegalStateException("all-reduce abandoned: " + task.getKillReason().getOrElse(() -> "task killed"));
+            }
+            if (failure != null) throw failure;
+            return results[slot];
+        }
+
+        /** Chunks small enough to stay in the L1 cache between their sum and their {@link Finish}. */
+        private static final int CHUNK = 4096;
+
+        private Sum addDeposits(int slot, Finish finish) {
+            double score = 0;
+            int count = 0, length = 0;
+            for (Sum s : deposited) {
+                if (s.count() == 0) continue;
+                score += s.score();
+                count += s.count();
+                length = s.values().length;
+            }
+            Sum total = Sum.NONE;
+            if (count > 0) {
+                float[] acc = accumulators[slot];
+                if (acc == null || acc.length != length) acc = accumulators[slot] = new float[length];
+                for (int from = 0; from < length; from += CHUNK) {
+                    int to = Math.min(length, from + CHUNK);
+                    boolean first = true;
+                    for (Sum s : deposited) { // rank order, so a seeded run repeats
+                        if (s.count() == 0) continue;
+                        float[] v = s.values();
+                        if (first) System.arraycopy(v, from, acc, from, to - from);
+                        else for (int i = from; i < to; i++) acc[i] += v[i];
+                        first = false;
+                    }
+                    if (finish != null) finish.apply(acc, count, from, to);
+                }
+                total = new Sum(acc, score, count);
+            }
+            java.util.Arrays.fill(deposited, null);
+            return total;
+        }
+
+        /** True for the last task to leave; it closes the connection to the other executors. */
+        synchronized boolean leave() {
+            if (--present > 0) return false;
+            if (acrossExecutors != null) acrossExecutors.close();
+            return true;
+        }
+    }
+}

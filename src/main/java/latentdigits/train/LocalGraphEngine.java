@@ -1,0 +1,28 @@
+package latentdigits.train;
+
+import latentdigits.data.DigitBlock;
+import latentdigits.data.Minibatches;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+
+/** Plain DL4J fit() in this JVM on the whole training set, shuffled each epoch: the one-trainer reference. */
+public final class LocalGraphEngine implements TrainingEngine<ComputationGraph> {
+    private final DigitBlock images;
+    private final long seed;
+    private final int batch;
+    private final Minibatches.Maker<MultiDataSet> minibatch;
+
+    public LocalGraphEngine(DigitBlock images, long seed, int batch, Minibatches.Maker<MultiDataSet> minibatch) {
+        this.images = images;
+        this.seed = seed;
+        this.batch = batch;
+        this.minibatch = minibatch;
+    }
+
+    @Override
+    public long fitEpoch(ComputationGraph graph, int epoch, int epochs) {
+        for (var batches = Minibatches.ofAll(images, seed, epoch, batch, minibatch); batches.hasNext(); )
+            graph.fit(batches.next());
+        return images.size();
+    }
+}

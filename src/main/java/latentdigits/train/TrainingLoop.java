@@ -1,0 +1,72 @@
+package latentdigits.train;
+
+import latentdigits.util.Json;
+import latentdigits.util.Numbers;
+import latentdigits.util.RunDirectory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one training loop: fit an epoch, measure, log a progress line with an ETA, append metrics.jsonl, draw the
+ * epoch's figures and checkpoint model.zip. Every model trains through it, so every run directory looks alike.
+ */
+public final class TrainingLoop {
+    private static final Logger LOG = LoggerFactory.getLogger("latentdigits.train");
+
+    private TrainingLoop() {
+    }
+
+    /** Returns the metrics rows as written to metrics.jsonl. */
+    public static List<Map<String, Object>> run(Trainer trainer, int epochs, RunDirectory run) throws IOException {
+        try (trainer) {
+            return loop(trainer, epochs, run);
+        }
+    }
+
+    private static List<Map<String, Object>> loop(Trainer trainer, int epochs, RunDirectory run) throws IOException {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        double wallSeconds = 0;
+        for (int epoch = 1; epoch <= epochs; epoch++) {
+            long start = System.nanoTime();
+            long images = trainer.fitEpoch(epoch, epochs);
+            double fitSeconds = (System.nanoTime() - start) / 1e9;
+            long evalStart = System.nanoTime();
+            Map<String, Double> metrics = trainer.evaluate();
+            double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
+            for (Map.Entry<String, Double> m : metrics.entrySet()) {
+                if (!Double.isFinite(m.getValue())) {
+                    String kept = run.keepAsFailed("diverged");
+                    throw new TrainingDivergedException("epoch " + epoch + ": " + m.getKey() + " is " + m.getValue()
+                            + "; training stopped. " + (epoch > 1 ? "The last good model (epoch " + (epoch - 1) + ") and its metrics are in " + kept
+                            : "Nothing was trained successfully; see " + kept));
+                }
+            }
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("epoch", epoch);
+            row.putAll(metrics);
+            row.put("seconds", Numbers.round(fitSeconds, 3));
+            row.put("images_per_s", Numbers.round(images / fitSeconds, 1));
+            row.put("eval_seconds", Numbers.round(evalSeconds, 3));
+            run.appendMetrics(Json.line(row));
+            rows.add(row);
+            trainer.writeEpochFigures(run, epoch);
+            run.writeBytes("model.zip", trainer.modelBytes());
+            wallSeconds += (System.nanoTime() - start) / 1e9;
+            double eta = wallSeconds / epoch * (epochs - epoch);
+            LOG.info(String.format("epoch %d/%d  %s | %.1f s, %,.0f img/s | ETA %s",
+                    epoch, epochs, trainer.describe(metrics), fitSeconds, images / fitSeconds, duration(eta)));
+        }
+        return rows;
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60) : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+}

@@ -1,0 +1,125 @@
+package latentdigits.distributed;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The parts of the barrier all-reduce that do not need Spark: the JVM-local sum and the hub between executors. */
+class HubExchangeTest {
+
+    /** Three "executors" (the hub and two peers) exchange partial sums for two rounds; all get the same total. */
+    @Test
+    void everyExecutorReceivesTheSumOfAllPartials() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try (HubExchange.Server hub = new HubExchange.Server(2, "run-1")) {
+            String address = "127.0.0.1:" + hub.port();
+            List<Future<StageAllReduce.Sum[]>> answers = new ArrayList<>();
+            answers.add(pool.submit(() -> twoRounds(hub, 1f)));
+            for (float v : new float[]{10f, 100f})
+                answers.add(pool.submit(() -> {
+                    try (HubExchange.Client client = HubExchange.Client.connect(address, "run-1", v == 10f ? 1 : 2)) {
+                        return twoRounds(client, v);
+                    }
+                }));
+            for (Future<StageAllReduce.Sum[]> answer : answers) {
+                StageAllReduce.Sum[] rounds = answer.get(30, TimeUnit.SECONDS);
+                assertArrayEquals(new float[]{111f, 222f}, rounds[0].values());
+                assertEquals(3, rounds[0].count());
+                assertEquals(3.0, rounds[0].score(), 1e-9);
+                // second round: the peer with 100 had nothing to add
+                assertArrayEquals(new float[]{11f, 22f}, rounds[1].values());
+                assertEquals(2, rounds[1].count());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static StageAllReduce.Sum[] twoRounds(HubExchange exchange, float v) throws Exception {
+        StageAllReduce.Sum first = exchange.exchange(new StageAllReduce.Sum(new float[]{v, 2 * v}, 1.0, 1));
+        StageAllReduce.Sum second = exchange.exchange(v == 100f ? StageAllReduce.Sum.NONE : new StageAllReduce.Sum(new float[]{v, 2 * v}, 1.0, 1));
+        return new StageAllReduce.Sum[]{first, second};
+    }
+
+    @Test
+    void theHubRejectsAConnectionFromAnotherRun() throws Exception {
+        try (HubExchange.Server hub = new HubExchange.Server(1, "run-1");
+             HubExchange.Client stranger = HubExchange.Client.connect("127.0.0.1:" + hub.port(), "run-2", 1)) {
+            java.io.IOException e = assertThrows(java.io.IOException.class, () -> hub.exchange(StageAllReduce.Sum.NONE));
+            assertEquals("unexpected connection to the averaging hub (said 'run-2', expected run run-1)", e.getMessage());
+        }
+    }
+
+    /** Threads of one JVM: every party gets the sum of the others' arrays, round after round. */
+    @Test
+    void tasksInOneJvmSumTheirArrays() throws Exception {
+        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(3);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<float[]>> results = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                float v = t + 1;
+                int rank = t;
+                results.add(pool.submit(() -> {
+                    float[] last = null;
+                    for (int round = 0; round < 50; round++) {
+                        StageAllReduce.Sum s = local.add(rank, new StageAllReduce.Sum(new float[]{v * round, v}, v, 1), null);
+                        assertEquals(3, s.count());
+                        assertArrayEquals(new float[]{6f * round, 6f}, s.values());
+                        last = s.values().clone();
+                    }
+                    return last;
+                }));
+            }
+            for (Future<float[]> r : results) assertArrayEquals(new float[]{6f * 49, 6f}, r.get(30, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The round's finishing step runs once per round, by one task, over every element exactly once (in cache-sized
+     * chunks), on the complete sum, and everyone reads the finished values; arrays longer than a chunk included.
+     */
+    @Test
+    void finishRunsOnceOverTheWholeSum() throws Exception {
+        int n = 10_001, parties = 3;
+        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(parties);
+        java.util.concurrent.atomic.AtomicIntegerArray finishedTimes = new java.util.concurrent.atomic.AtomicIntegerArray(n);
+        StageAllReduce.Finish mean = (sum, count, from, to) -> {
+            for (int i = from; i < to; i++) {
+                sum[i] /= count;
+                finishedTimes.incrementAndGet(i);
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(parties);
+        try {
+            List<Future<float[]>> results = new ArrayList<>();
+            for (int t = 0; t < parties; t++) {
+                int rank = t;
+                results.add(pool.submit(() -> {
+                    float[] mine = new float[n];
+                    for (int i = 0; i < n; i++) mine[i] = (rank + 1) * i; // mean over ranks: 2 i
+                    StageAllReduce.Sum s = local.add(rank, new StageAllReduce.Sum(mine, 1, 1), null, mean);
+                    assertEquals(parties, s.count());
+                    return s.values().clone();
+                }));
+            }
+            float[] expected = new float[n];
+            for (int i = 0; i < n; i++) expected[i] = 2f * i;
+            for (Future<float[]> r : results) assertArrayEquals(expected, r.get(30, TimeUnit.SECONDS), 1e-3f);
+            for (int i = 0; i < n; i++) assertEquals(1, finishedTimes.get(i), "element " + i + " finished");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+}
