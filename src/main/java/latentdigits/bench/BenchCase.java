@@ -7,6 +7,7 @@ import latentdigits.jobs.Options;
 import latentdigits.model.MlpVae;
 import latentdigits.model.VaeModel;
 import latentdigits.model.VaeNetworks;
+import latentdigits.runtime.ClusterResources;
 import latentdigits.runtime.SparkRuntime;
 import latentdigits.distributed.TrainingShards;
 import latentdigits.train.TrainingEngine;
@@ -73,7 +74,7 @@ public final class BenchCase {
         double startup = seconds(t0);
         long t1 = System.nanoTime();
         Configuration conf = jsc.hadoopConfiguration();
-        int partitions = SparkRuntime.partitions(jsc, 0);
+        int partitions = ClusterResources.partitions(jsc.sc(), 0, true);
         VaeNetworks.Spec spec = VaeTrainingFlags.spec(a);
         TrainingShards shards = TrainingShards.load(jsc, DigitSource.open(data, DigitSource.Split.TRAIN, conf), new HadoopConf(conf),
                 a.integer("train-limit", 0), a.integer("validation", 0), partitions, spec.seed());
@@ -138,7 +139,7 @@ public final class BenchCase {
         DigitSource test = DigitSource.open(data, DigitSource.Split.TEST, conf);
         VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 1, DataType.FLOAT));
         Broadcast<byte[]> model = jsc.broadcast(vae.toBytes(Map.of("bench", true)));
-        int partitions = SparkRuntime.partitions(jsc, 0);
+        int partitions = ClusterResources.partitions(jsc.sc(), 0, false);
         HadoopConf hadoop = new HadoopConf(conf);
         LatentEncoder.encode(jsc, model, test, hadoop, 0, partitions, batch, false).count(); // warm-up
         List<Map<String, Object>> runs = new ArrayList<>();

@@ -26,6 +26,7 @@ public final class GradientAveraging implements TrainingEngine<GanModel> {
     private final String runId = UUID.randomUUID().toString();
     private final Random epochSeeds;
     private final TrainingStages stages;
+    private final LinkSecurity security;
     private GanModel gan;
     private int stageCount;
 
@@ -43,6 +44,7 @@ public final class GradientAveraging implements TrainingEngine<GanModel> {
         this.labelNoise = labelNoise;
         this.seed = seed;
         this.epochSeeds = new Random(seed);
+        this.security = LinkSecurity.forRun(jsc.getConf());
         this.stages = new TrainingStages(epochsPerStage, this::startStage);
     }
 
@@ -58,8 +60,8 @@ public final class GradientAveraging implements TrainingEngine<GanModel> {
         Broadcast<List<NetworkState>> state = jsc.broadcast(NetworkState.ofAll(gan.generator(), gan.discriminator()));
         TrainingShards.EpochCutter<latentdigits.data.DigitBlock, org.nd4j.linalg.api.ndarray.INDArray> cut =
                 TrainingShards.epochsFrom(firstEpoch, seed, perWorkerBatch(), GanModel::realImages);
-        return new TrainingStage(jsc, shards.blocks(), runId + "/" + (++stageCount), count,
-                driver -> new GradientAveragingTask<>(state, gan.spec(), labelNoise, runId, seeds, cut, driver));
+        return new TrainingStage(jsc, shards.blocks(), runId + "/" + (++stageCount), count, security,
+                driver -> new GradientAveragingTask<>(state, gan.spec(), labelNoise, runId, seeds, cut, driver, security));
     }
 
     /** Each worker's share of a step's real images. */

@@ -30,8 +30,9 @@ final class GradientAveragingTask<T> extends StageTask<T> {
 
     /** @param epochSeeds one per epoch of the stage: the workers' z and label noise */
     GradientAveragingTask(Broadcast<List<NetworkState>> state, GanNetworks.Spec spec, GanSteps.LabelNoise labelNoise, String runId,
-                          long[] epochSeeds, TrainingShards.EpochCutter<T, INDArray> epochs, HandoverChannel.Address driver) {
-        super(runId, epochSeeds, driver);
+                          long[] epochSeeds, TrainingShards.EpochCutter<T, INDArray> epochs, HandoverChannel.Address driver,
+                          LinkSecurity security) {
+        super(runId, epochSeeds, driver, security);
         this.state = state;
         this.spec = spec;
         this.labelNoise = labelNoise;

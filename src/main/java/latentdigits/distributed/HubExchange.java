@@ -1,16 +1,19 @@
 package latentdigits.distributed;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The executors' part of a round's all-reduce: a star around the executor that runs partition 0. Each other executor
- * sends its partial sum and receives the total. One connection per executor stays open for the whole stage.
+ * sends its partial sum and receives the total. One admitted connection per executor stays open for the whole stage.
  */
 abstract class HubExchange implements AutoCloseable {
+    /** The longest array a sum may carry (a network's parameters or Adam state are far smaller). */
+    static final int MAX_FLOATS = GcmStreams.MAX_FRAME / Float.BYTES - 64;
+
     abstract StageAllReduce.Sum exchange(StageAllReduce.Sum partial) throws IOException;
 
     @Override
@@ -23,60 +26,81 @@ abstract class HubExchange implements AutoCloseable {
     }
 
     static final class Server extends HubExchange {
-        private final ServerSocket socket;
+        private final Acceptor acceptor;
         private final int peers;
-        private final String runId;
-        private final List<Link> links = new ArrayList<>();
+        /** Admitted peers by the lowest partition their executor runs: the order partial sums are added in. */
+        private final Map<Integer, SocketLink> byFirstPartition = new TreeMap<>();
+        private List<SocketLink> links;
 
-        Server(int peers, String runId) throws IOException {
-            this.socket = new ServerSocket(0);
-            this.socket.setSoTimeout(SocketLink.TIMEOUT_MS);
+        /**
+         * Listens on {@code bindHost} (this executor's own address) for {@code peers} executors.
+         *
+         * @param partitions the stage's partitions: a peer must name one of them, and each only once
+         */
+        Server(int peers, int partitions, String purpose, LinkSecurity security, String bindHost) throws IOException {
             this.peers = peers;
-            this.runId = runId;
+            this.acceptor = new Acceptor(security.listen(bindHost), security, purpose, "all-reduce hub (" + purpose + ")", link -> {
+                int first = link.in.readInt();
+                synchronized (this) {
+                    if (first < 1 || first >= partitions || byFirstPartition.containsKey(first) || byFirstPartition.size() == peers)
+                        throw new IOException("an executor announced partition " + first + ", expected a new one of 1-" + (partitions - 1));
+                    byFirstPartition.put(first, link);
+                    notifyAll();
+                }
+            });
         }
 
         int port() {
-            return socket.getLocalPort();
+            return acceptor.port();
         }
 
         @Override
         StageAllReduce.Sum exchange(StageAllReduce.Sum partial) throws IOException {
-            while (links.size() < peers) { // the peers connect once, right after learning the address
-                Link link = new Link(socket.accept());
-                String hello = link.in.readUTF();
-                if (!hello.equals(runId)) {
-                    link.close();
-                    throw new IOException("unexpected connection to the averaging hub (said '" + hello + "', expected run " + runId + ")");
-                }
-                link.firstPartition = link.in.readInt();
-                links.add(link);
-                links.sort(java.util.Comparator.comparingInt(l -> l.firstPartition)); // a fixed order of addition
-            }
+            if (links == null) links = awaitPeers();
             StageAllReduce.Sum total = partial;
-            for (Link link : links) total = total.plus(link.read());
-            for (Link link : links) link.write(total);
+            for (SocketLink link : links) total = total.plus(read(link));
+            for (SocketLink link : links) write(link, total);
             return total;
+        }
+
+        /** The peers connect once, right after learning the hub's address. */
+        private synchronized List<SocketLink> awaitPeers() throws IOException {
+            long deadline = System.currentTimeMillis() + SocketLink.TIMEOUT_MS;
+            while (byFirstPartition.size() < peers) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0)
+                    throw new IOException("all-reduce hub: " + byFirstPartition.size() + " of " + peers + " executors connected within "
+                            + SocketLink.TIMEOUT_MS / 1000 + " s");
+                try {
+                    wait(Math.min(left, 200));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("all-reduce hub: interrupted waiting for the executors", e);
+                }
+            }
+            return new ArrayList<>(byFirstPartition.values());
         }
 
         @Override
         public void close() {
-            links.forEach(Link::close);
-            SocketLink.closeQuietly(socket);
+            acceptor.close();
+            synchronized (this) {
+                byFirstPartition.values().forEach(SocketLink::close);
+            }
         }
     }
 
     static final class Client extends HubExchange {
-        private final Link link;
+        private final SocketLink link;
 
-        private Client(Link link) {
+        private Client(SocketLink link) {
             this.link = link;
         }
 
         /** @param firstPartition the lowest partition this executor runs: the hub adds partial sums in that order */
-        static Client connect(String hostPort, String runId, int firstPartition) throws IOException {
+        static Client connect(String hostPort, String purpose, LinkSecurity security, int firstPartition) throws IOException {
             int colon = hostPort.lastIndexOf(':');
-            Link link = new Link(SocketLink.connect(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1))));
-            link.out.writeUTF(runId);
+            SocketLink link = security.connect(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)), purpose);
             link.out.writeInt(firstPartition);
             link.out.flush();
             return new Client(link);
@@ -84,8 +108,8 @@ abstract class HubExchange implements AutoCloseable {
 
         @Override
         StageAllReduce.Sum exchange(StageAllReduce.Sum partial) throws IOException {
-            link.write(partial);
-            return link.read();
+            write(link, partial);
+            return read(link);
         }
 
         @Override
@@ -94,26 +118,19 @@ abstract class HubExchange implements AutoCloseable {
         }
     }
 
-    /** One socket carrying sums: count, score, then the floats as length-prefixed bytes. */
-    private static final class Link extends SocketLink {
-        private int firstPartition;
+    /** A sum on the wire: count, score, then the floats. */
+    static void write(SocketLink link, StageAllReduce.Sum sum) throws IOException {
+        link.out.writeInt(sum.count());
+        link.out.writeDouble(sum.score());
+        if (sum.count() > 0) link.writeFloats(sum.values());
+        link.out.flush();
+    }
 
-        Link(Socket socket) throws IOException {
-            super(socket);
-        }
-
-        void write(StageAllReduce.Sum sum) throws IOException {
-            out.writeInt(sum.count());
-            out.writeDouble(sum.score());
-            if (sum.count() > 0) writeFloats(sum.values());
-            out.flush();
-        }
-
-        StageAllReduce.Sum read() throws IOException {
-            int count = in.readInt();
-            double score = in.readDouble();
-            if (count == 0) return StageAllReduce.Sum.NONE;
-            return new StageAllReduce.Sum(readFloats(), score, count);
-        }
+    static StageAllReduce.Sum read(SocketLink link) throws IOException {
+        int count = link.in.readInt();
+        double score = link.in.readDouble();
+        if (count < 0) throw new IOException("all-reduce: a peer sent a sum over " + count + " tasks");
+        if (count == 0) return StageAllReduce.Sum.NONE;
+        return new StageAllReduce.Sum(link.readFloats(MAX_FLOATS), score, count);
     }
 }

@@ -31,6 +31,8 @@ public final class ParameterAveraging implements TrainingEngine<ComputationGraph
     /** Seeds each epoch's workers (their sampling noise), so a seeded run repeats. */
     private final Random epochSeeds;
     private final TrainingStages stages;
+    /** The run's secret and socket settings, shared by all of its stages. */
+    private final LinkSecurity security;
     /** The network's configuration, broadcast once per run: a stage then ships only its starting state. */
     private Broadcast<ComputationGraphConfiguration> configuration;
     private ComputationGraph graph;
@@ -57,6 +59,7 @@ public final class ParameterAveraging implements TrainingEngine<ComputationGraph
         this.averaging = averaging.forWorkers(workers);
         this.minibatch = minibatch;
         this.epochSeeds = new Random(seed);
+        this.security = LinkSecurity.forRun(jsc.getConf());
         this.stages = new TrainingStages(averaging.epochsPerStage(), this::startStage);
     }
 
@@ -80,8 +83,8 @@ public final class ParameterAveraging implements TrainingEngine<ComputationGraph
         Broadcast<NetworkState> start = jsc.broadcast(NetworkState.of(graph));
         int epochCount = graph.getConfiguration().getEpochCount();
         Broadcast<ComputationGraphConfiguration> conf = configuration;
-        return new TrainingStage(jsc, data, runId + "/" + (++stageCount), count,
-                driver -> new ParameterAveragingTask<>(conf, start, epochCount, averaging, runId, seeds, cut, driver));
+        return new TrainingStage(jsc, data, runId + "/" + (++stageCount), count, security,
+                driver -> new ParameterAveragingTask<>(conf, start, epochCount, averaging, runId, seeds, cut, driver, security));
     }
 
     /** The same engine on given minibatches (tests): one stage of one epoch over {@code batches}, into {@code graph}. */

@@ -38,8 +38,8 @@ final class ParameterAveragingTask<T> extends StageTask<T> {
      */
     ParameterAveragingTask(Broadcast<ComputationGraphConfiguration> configuration, Broadcast<NetworkState> start, int epochCount,
                            AveragingSettings averaging, String runId, long[] epochSeeds,
-                           TrainingShards.EpochCutter<T, MultiDataSet> epochs, HandoverChannel.Address driver) {
-        super(runId, epochSeeds, driver);
+                           TrainingShards.EpochCutter<T, MultiDataSet> epochs, HandoverChannel.Address driver, LinkSecurity security) {
+        super(runId, epochSeeds, driver, security);
         this.configuration = configuration;
         this.start = start;
         this.epochCount = epochCount;

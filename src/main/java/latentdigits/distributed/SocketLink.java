@@ -1,8 +1,7 @@
 package latentdigits.distributed;
 
 import latentdigits.util.FloatArrays;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
+
 import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -11,12 +10,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 
 /**
- * One TCP connection between the JVMs of a training stage (executor to executor for the all-reduce, partition 0 to
- * the driver for the epochs' reports): buffered data streams, no Nagle delay, and a read timeout long enough for any
- * round, so a peer that died without Spark noticing yet does not hang the stage forever.
+ * One admitted TCP connection between the JVMs of a training stage (executor to executor for the all-reduce,
+ * partition 0 to the driver for the epoch handovers), made by {@link LinkSecurity}: data streams (encrypted when the
+ * cluster encrypts), no Nagle delay, and a read timeout, so a peer that died without Spark noticing yet does not hang
+ * the stage forever.
  */
-class SocketLink implements AutoCloseable {
-    static final int TIMEOUT_MS = 10 * 60 * 1000;
+final class SocketLink implements AutoCloseable {
+    /** How long a read waits for a peer: a round of the all-reduce waits at most this long for the slowest task. */
+    static final int TIMEOUT_MS = 2 * 60 * 1000;
     /** A peer that does not accept within this long is unreachable (a firewall dropping packets, say). */
     private static final int CONNECT_TIMEOUT_MS = 60 * 1000;
 
@@ -24,12 +25,10 @@ class SocketLink implements AutoCloseable {
     final DataInputStream in;
     final DataOutputStream out;
 
-    SocketLink(Socket socket) throws IOException {
+    SocketLink(Socket socket, DataInputStream in, DataOutputStream out) {
         this.socket = socket;
-        socket.setSoTimeout(TIMEOUT_MS);
-        socket.setTcpNoDelay(true);
-        this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
-        this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+        this.in = in;
+        this.out = out;
     }
 
     static Socket connect(String host, int port) throws IOException {
@@ -38,17 +37,24 @@ class SocketLink implements AutoCloseable {
         return socket;
     }
 
-    /** Floats as length-prefixed little-endian bytes, unflushed. */
+    /** Floats as a count and little-endian bytes, unflushed. */
     void writeFloats(float[] values) throws IOException {
-        byte[] bytes = FloatArrays.toBytes(values);
-        out.writeInt(bytes.length);
-        out.write(bytes);
+        out.writeInt(values.length);
+        out.write(FloatArrays.toBytes(values));
     }
 
-    float[] readFloats() throws IOException {
-        byte[] bytes = new byte[in.readInt()];
+    /** Floats written by {@link #writeFloats}; a count above {@code max} is refused before anything is allocated. */
+    float[] readFloats(int max) throws IOException {
+        int count = in.readInt();
+        if (count < 0 || count > max) throw new IOException("expected at most " + max + " floats, the peer announced " + count);
+        byte[] bytes = new byte[count * Float.BYTES];
         in.readFully(bytes);
         return FloatArrays.fromBytes(bytes);
+    }
+
+    /** Sets how long a read waits (0: for ever; the caller then watches the peer some other way). */
+    void readTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
     }
 
     static void closeQuietly(Closeable closeable) {

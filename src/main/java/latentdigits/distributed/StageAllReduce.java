@@ -45,14 +45,19 @@ final class StageAllReduce implements AutoCloseable {
         Sum plus(Sum other) {
             if (other.count == 0) return this;
             if (count == 0) return other;
+            if (values.length != other.values.length)
+                throw new IllegalStateException("all-reduce: arrays of " + values.length + " and " + other.values.length + " floats");
             float[] v = values.clone();
             FloatArrays.addInto(v, other.values);
             return new Sum(v, score + other.score, count + other.count);
         }
     }
 
-    /** This task's place in the stage's all-reduce; every task of the stage must join. */
-    static StageAllReduce join(BarrierTaskContext context, String runId) {
+    /**
+     * This task's place in the stage's all-reduce; every task of the stage must join. The hub listens on its
+     * executor's own address, and admits only executors that hold the run's secret ({@code security}).
+     */
+    static StageAllReduce join(BarrierTaskContext context, String runId, LinkSecurity security) {
         BarrierTaskInfo[] tasks = context.getTaskInfos(); // ordered by partition; address = the task's executor
         String here = tasks[context.partitionId()].address();
         int sameExecutor = 0, firstHere = -1, rank = 0;
@@ -71,11 +76,13 @@ final class StageAllReduce implements AutoCloseable {
         if (executors.size() > 1) {
             boolean leader = context.partitionId() == firstHere, hub = here.equals(tasks[0].address());
             try {
-                HubExchange.Server server = leader && hub ? new HubExchange.Server(executors.size() - 1, runId) : null;
+                String purpose = "all-reduce " + key;
+                HubExchange.Server server = leader && hub
+                        ? new HubExchange.Server(executors.size() - 1, tasks.length, purpose, security, HubExchange.host(here)) : null;
                 // every task must take part in allGather; only the hub's leader has something to say
                 String[] said = context.allGather(server == null ? "" : HubExchange.host(here) + ":" + server.port());
                 if (server != null) local.connect(server);
-                else if (leader) local.connect(HubExchange.Client.connect(said[0], runId, firstHere));
+                else if (leader) local.connect(HubExchange.Client.connect(said[0], purpose, security, firstHere));
             } catch (IOException e) {
                 throw new UncheckedIOException("all-reduce: cannot reach the executor of partition 0 (" + tasks[0].address() + ")", e);
             }

@@ -27,12 +27,17 @@ abstract class StageTask<T> extends AbstractFunction1<scala.collection.Iterator<
     final String runId;
     private final long[] epochSeeds;
     private final HandoverChannel.Address driver;
+    private final LinkSecurity security;
 
-    /** @param epochSeeds one per epoch of the stage: the workers' random streams */
-    StageTask(String runId, long[] epochSeeds, HandoverChannel.Address driver) {
+    /**
+     * @param epochSeeds one per epoch of the stage: the workers' random streams
+     * @param security   the run's secret and link settings, for the all-reduce hub and the handover
+     */
+    StageTask(String runId, long[] epochSeeds, HandoverChannel.Address driver, LinkSecurity security) {
         this.runId = runId;
         this.epochSeeds = epochSeeds;
         this.driver = driver;
+        this.security = security;
     }
 
     /** One task's worker for the stage. */
@@ -57,8 +62,8 @@ abstract class StageTask<T> extends AbstractFunction1<scala.collection.Iterator<
         int partitionId = context.partitionId();
         List<T> contents = new ArrayList<>();
         JavaConverters.asJavaIterator(partition).forEachRemaining(contents::add);
-        try (StageAllReduce allReduce = StageAllReduce.join(context, runId);
-             HandoverChannel.WorkerEnd reporter = partitionId == 0 ? HandoverChannel.WorkerEnd.connect(driver) : null;
+        try (StageAllReduce allReduce = StageAllReduce.join(context, runId, security);
+             HandoverChannel.WorkerEnd reporter = partitionId == 0 ? HandoverChannel.WorkerEnd.connect(driver, security) : null;
              Worker worker = start(context, allReduce, contents)) {
             for (int index = 0; index < epochSeeds.length; index++) {
                 Nd4j.getRandom().setSeed(epochSeeds[index] + 1_000_003L * partitionId);

@@ -39,18 +39,21 @@ final class TrainingStage implements AutoCloseable {
     record Handover(int index, double fitSeconds, List<NetworkState> networks) {
     }
 
-    /** A stage's tasks: each trains its partition's share of every epoch; partition 0 reports to {@code driver}. */
+    /** A stage's tasks: each trains its partition's share of every epoch; partition 0 hands over to {@code driver}. */
     interface Tasks<T> extends Function<HandoverChannel.Address, StageTask<T>> {
     }
 
-    <T> TrainingStage(JavaSparkContext jsc, JavaRDD<T> data, String stageKey, int epochs, Tasks<T> tasks) {
+    /** @param security the run's link settings: the handover port admits only partition 0 of this stage */
+    <T> TrainingStage(JavaSparkContext jsc, JavaRDD<T> data, String stageKey, int epochs, LinkSecurity security, Tasks<T> tasks) {
         this.jsc = jsc;
         this.epochs = epochs;
         this.jobGroup = "latent-digits training " + stageKey;
+        String advertised = jsc.getConf().get("spark.driver.host", "localhost");
+        String bind = jsc.getConf().get("spark.driver.bindAddress", advertised);
         try {
-            this.channel = new HandoverChannel.DriverEnd(jsc.getConf().get("spark.driver.host", "localhost"), stageKey);
+            this.channel = new HandoverChannel.DriverEnd(bind, advertised, stageKey, security);
         } catch (IOException e) {
-            throw new UncheckedIOException("training stage: cannot open a port on the driver for the workers' handovers", e);
+            throw new UncheckedIOException("training stage: cannot open a port on " + bind + " for the workers' handovers: " + e.getMessage(), e);
         }
         StageTask<T> function = tasks.apply(channel.address());
         this.job = CompletableFuture.runAsync(() -> {

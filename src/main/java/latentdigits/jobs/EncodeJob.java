@@ -10,6 +10,7 @@ import latentdigits.figures.Charts;
 import latentdigits.model.ModelFiles;
 import latentdigits.model.VaeModel;
 import latentdigits.runtime.Provenance;
+import latentdigits.runtime.ClusterResources;
 import latentdigits.runtime.SparkRuntime;
 import latentdigits.util.HadoopConf;
 import latentdigits.util.Json;
@@ -68,7 +69,8 @@ public final class EncodeJob {
         long limit = a.longValue("limit", 0);
         long n = limit > 0 ? Math.min(limit, source.count()) : source.count();
         int requested = a.integer("partitions", 0);
-        int partitions = requested > 0 ? requested : LatentEncoder.defaultTasks(n, jsc.defaultParallelism());
+        int slots = ClusterResources.partitions(jsc.sc(), requested, false); // waits for executors on a cluster
+        int partitions = requested > 0 ? requested : LatentEncoder.defaultTasks(n, slots);
         boolean withLoss = !a.flag("no-loss");
         HadoopConf hadoop = new HadoopConf(conf);
 

@@ -3,12 +3,14 @@ package latentdigits.jobs;
 import latentdigits.data.DataFileException;
 import latentdigits.runtime.SparkRuntime;
 import latentdigits.train.TrainingDivergedException;
+import latentdigits.util.JobFailure;
 import latentdigits.util.UserError;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * How every job starts and ends: parse flags (or print --help), run, and turn failures into one clear line.
- * Exit codes: 0 success, 2 bad input (flag, file, data), 3 training diverged, 1 anything else.
+ * Exit codes: 0 success, 2 bad input (flag, file, data), 3 training diverged, 1 anything else (one line when the job
+ * can say why, e.g. a cluster without executors; else with the stack trace).
  */
 public final class JobMain {
     public interface Body {
@@ -51,6 +53,10 @@ public final class JobMain {
                 System.err.println(options.job() + ": error: " + cause.getMessage());
                 return 3;
             }
+            if (cause instanceof JobFailure) {
+                System.err.println(options.job() + ": failed: " + cause.getMessage());
+                return 1;
+            }
             if (cause != null) {
                 System.err.println(options.job() + ": error: " + cause.getMessage());
                 return 2;
@@ -64,7 +70,7 @@ public final class JobMain {
     /** Spark wraps an executor's exception in its own; the first of ours in the chain is what the user needs. */
     static Throwable userFacing(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof UserError || c instanceof DataFileException || c instanceof TrainingDivergedException
+            if (c instanceof UserError || c instanceof DataFileException || c instanceof TrainingDivergedException || c instanceof JobFailure
                     || c instanceof IllegalArgumentException && c.getMessage() != null && c.getMessage().startsWith("--"))
                 return c;
         }

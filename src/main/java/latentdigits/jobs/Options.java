@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * A job's flags. Defaults come from conf/JOB.properties (bundled in the jar; --conf FILE swaps in another file),
+ * A job's flags. Defaults come from conf/JOB.properties (bundled in the jar; --defaults FILE swaps in another file),
  * and every flag overrides its default. Unknown flags, missing values and malformed numbers are rejected with the
  * flag's name and what was found.
  */
@@ -30,7 +30,7 @@ public final class Options {
     public Options(String job, String summary) {
         this.job = job;
         this.summary = summary;
-        value("conf", "FILE", "properties file with this job's defaults (default: conf/" + job + ".properties, bundled)");
+        value("defaults", "FILE", "properties file with this job's defaults (default: conf/" + job + ".properties, bundled)");
     }
 
     public Options value(String name, String valueName, String help) {
@@ -98,14 +98,14 @@ public final class Options {
                 given.put(name, value);
             }
         }
-        Properties defaults = loadDefaults(given.get("conf"));
+        Properties defaults = loadDefaults(given.get("defaults"));
         Map<String, String> effective = new LinkedHashMap<>();
         for (String key : defaults.stringPropertyNames()) {
             if (!specs.containsKey(key))
-                throw new UserError(source(given.get("conf")) + ": unknown key '" + key + "' (not a flag of " + job + ")");
+                throw new UserError(source(given.get("defaults")) + ": unknown key '" + key + "' (not a flag of " + job + ")");
         }
         for (Spec spec : specs.values()) {
-            if (spec.name().equals("conf")) continue;
+            if (spec.name().equals("defaults")) continue;
             String v = given.containsKey(spec.name()) ? given.get(spec.name()) : defaults.getProperty(spec.name());
             if (v != null) effective.put(spec.name(), v.trim());
         }
@@ -121,7 +121,7 @@ public final class Options {
         try {
             if (confFile != null) {
                 Path path = Path.of(confFile);
-                if (!Files.exists(path)) throw new UserError("--conf " + confFile + ": file not found");
+                if (!Files.exists(path)) throw new UserError("--defaults " + confFile + ": file not found");
                 try (Reader r = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
                     p.load(r);
                 }
@@ -150,7 +150,8 @@ public final class Options {
         int width = rows.stream().mapToInt(r -> r[0].length()).max().orElse(10) + 2;
         for (String[] r : rows) sb.append("  ").append(String.format("%-" + width + "s", r[0])).append(r[1]).append('\n');
         sb.append("\nDefaults live in conf/").append(job).append(".properties; every flag overrides them.\n")
-                .append("With --master spark://... (or yarn, k8s://...) submit.sh hands the job to spark-submit; otherwise it runs on an embedded Spark (local[*]).\n");
+                .append("With --master spark://... (or yarn, k8s://...) submit.sh hands the job to spark-submit, with any of its options\n")
+                .append("(--conf KEY=VALUE, --deploy-mode, --executor-memory ...: ./submit.sh --help); otherwise it runs on an embedded Spark (local[*]).\n");
         return sb.toString();
     }
 

@@ -7,7 +7,9 @@ import latentdigits.distributed.AveragingSettings;
 import latentdigits.distributed.TrainingShards;
 import latentdigits.model.GanModel;
 import latentdigits.runtime.Provenance;
+import latentdigits.runtime.ClusterResources;
 import latentdigits.runtime.SparkRuntime;
+import latentdigits.util.UserError;
 import latentdigits.train.GanSteps;
 import latentdigits.train.TrainingEngine;
 import latentdigits.util.HadoopConf;
@@ -54,11 +56,15 @@ final class TrainingRun implements AutoCloseable {
      */
     static TrainingRun open(SparkSession spark, String job, Options.Args a, String[] commandLine, List<IdxHeader> otherInputs)
             throws IOException {
-        Engines.spark(a.require("engine")); // a bad --engine fails before any work
         JavaSparkContext jsc = SparkRuntime.context(spark);
         Configuration conf = jsc.hadoopConfiguration();
         DigitSource train = DigitSource.open(a.require("data"), DigitSource.Split.TRAIN, conf);
-        int partitions = SparkRuntime.partitions(jsc, a.integer("partitions", 0));
+        boolean sparkEngine = Engines.spark(a.require("engine"));
+        if (sparkEngine && jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false))
+            throw new UserError("spark.dynamicAllocation.enabled: training stages need a fixed set of executors (Spark's barrier"
+                    + " stages do not work with dynamic allocation); submit with --conf spark.dynamicAllocation.enabled=false");
+        // the one-JVM engine uses the partitions only to load the shards
+        int partitions = ClusterResources.partitions(jsc.sc(), a.integer("partitions", 0), sparkEngine);
         RunDirectory run = RunDirectory.create(a.require("out"), a.flag("overwrite"), conf);
         try {
             List<IdxHeader> inputs = new ArrayList<>(List.of(train.images(), train.labels()));

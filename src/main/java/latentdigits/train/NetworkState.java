@@ -34,6 +34,11 @@ public record NetworkState(float[] parameters, float[] updaterState, int iterati
 
     /** Loads these values into {@code net}, which has the same architecture. */
     public void applyTo(ComputationGraph net) {
+        if (parameters.length != net.params().length())
+            throw new IllegalArgumentException("network state of " + parameters.length + " parameters for a network of " + net.params().length());
+        long stateLength = net.getUpdater().getStateViewArray() == null ? 0 : net.getUpdater().getStateViewArray().length();
+        if (updaterState != null && updaterState.length != stateLength)
+            throw new IllegalArgumentException("updater state of " + updaterState.length + " values for a network with " + stateLength);
         FloatArrays.write(parameters, 0, net.params());
         if (updaterState != null) FloatArrays.write(updaterState, 0, net.getUpdater().getStateViewArray());
         net.getConfiguration().setIterationCount(iterations);

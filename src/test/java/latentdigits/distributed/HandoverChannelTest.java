@@ -19,16 +19,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The socket between a training stage's partition 0 and the driver, on loopback. */
 class HandoverChannelTest {
+    private static final LinkSecurity SECURITY = HubExchangeTest.SECURITY;
     private static final NetworkState G = new NetworkState(new float[]{1f, -2f, 3.5f}, new float[]{0.25f, 1e-39f}, 17);
     private static final NetworkState D = new NetworkState(new float[]{4f}, null, 3);
 
     @Test
     void handoversArriveWholeAndTheTaskWaitsForTheDriversAnswer() throws Exception {
-        try (HandoverChannel.DriverEnd driver = new HandoverChannel.DriverEnd("127.0.0.1", "run/1")) {
-            try (Socket stray = new Socket("127.0.0.1", driver.address().port())) { // another stage's task, say
-                new java.io.DataOutputStream(stray.getOutputStream()).writeUTF("run/0");
+        try (HandoverChannel.DriverEnd driver = new HandoverChannel.DriverEnd("127.0.0.1", "127.0.0.1", "run/1", SECURITY)) {
+            HandoverChannel.Address otherStage = new HandoverChannel.Address("127.0.0.1", driver.address().port(), "run/0");
+            assertThrows(java.io.IOException.class, () -> HandoverChannel.WorkerEnd.connect(otherStage, SECURITY), "another stage's task is refused");
+            try (Socket stray = new Socket("127.0.0.1", driver.address().port())) { // and a connection that never speaks
                 CompletableFuture<Boolean[]> task = CompletableFuture.supplyAsync(() -> {
-                    try (HandoverChannel.WorkerEnd worker = HandoverChannel.WorkerEnd.connect(driver.address())) {
+                    try (HandoverChannel.WorkerEnd worker = HandoverChannel.WorkerEnd.connect(driver.address(), SECURITY)) {
                         worker.send(new TrainingStage.Handover(0, 0.9, List.of(G, D)));
                         boolean first = worker.awaitGo();
                         worker.send(new TrainingStage.Handover(1, 0.8, List.of(D)));
@@ -59,8 +61,8 @@ class HandoverChannelTest {
 
     @Test
     void aTaskThatEndsWithoutHandingOverSurfacesTheStagesFailure() throws Exception {
-        try (HandoverChannel.DriverEnd driver = new HandoverChannel.DriverEnd("127.0.0.1", "run/2")) {
-            HandoverChannel.WorkerEnd.connect(driver.address()).close(); // partition 0 died before its first handover
+        try (HandoverChannel.DriverEnd driver = new HandoverChannel.DriverEnd("127.0.0.1", "127.0.0.1", "run/2", SECURITY)) {
+            HandoverChannel.WorkerEnd.connect(driver.address(), SECURITY).close(); // partition 0 died before its first handover
             RuntimeException stageFailure = new IllegalStateException("task failed");
             AtomicReference<RuntimeException> failure = new AtomicReference<>();
             CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(() -> failure.set(stageFailure)); // Spark notices later

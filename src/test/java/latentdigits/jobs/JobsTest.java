@@ -69,8 +69,8 @@ class JobsTest {
         assertTrue(notNumber.err().contains("--epochs: expected an integer, found 'ten'"), notNumber.err());
         Outcome tooSmall = run(TrainVaeJob.OPTIONS, a -> a.integer("epochs", 1), "--epochs", "0");
         assertTrue(tooSmall.err().contains("--epochs: expected at least 1, found 0"), tooSmall.err());
-        Outcome conf = run(TrainVaeJob.OPTIONS, a -> 0, "--conf", tmp.resolve("none.properties").toString());
-        assertTrue(conf.err().contains("--conf") && conf.err().contains("file not found"), conf.err());
+        Outcome conf = run(TrainVaeJob.OPTIONS, a -> 0, "--defaults", tmp.resolve("none.properties").toString());
+        assertTrue(conf.err().contains("--defaults") && conf.err().contains("file not found"), conf.err());
     }
 
     @Test

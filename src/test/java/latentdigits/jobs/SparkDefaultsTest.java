@@ -42,7 +42,7 @@ class SparkDefaultsTest {
         for (String flag : options("spark.driver.extraJavaOptions"))
             assertTrue(mine.contains(flag), "the test JVM lacks " + flag + " (pom.xml's argLine should be spark.driver.extraJavaOptions)");
         String submit = Files.readString(PROJECT.resolve("submit.sh"));
-        assertTrue(submit.contains("s/^spark\\.driver\\.extraJavaOptions") && submit.contains("exec java \"${SPARK_JAVA_FLAGS[@]}\""),
+        assertTrue(submit.contains("'spark\\.driver\\.extraJavaOptions'") && submit.contains("exec java \"${SPARK_JAVA_FLAGS[@]}\""),
                 "submit.sh should start its JVM with conf/spark-defaults.conf's spark.driver.extraJavaOptions");
     }
 }
