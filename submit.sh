@@ -28,6 +28,8 @@ list_jobs() {
 [ $# -ge 1 ] || { list_jobs; exit 2; }
 case "$1" in -h|--help|help) list_jobs; exit 0 ;; esac
 JOB="$1"; shift
+# The command as typed, so a failed run can print the command that continues it (the job adds --resume).
+TYPED="$(printf '%q ' ./submit.sh "$JOB" "$@")"
 JOBFILE="jobs/$JOB.job"
 [ -f "$JOBFILE" ] || { list_jobs >&2; die "unknown job '$JOB' (expected one of: $(ls jobs | sed 's/\.job$//' | tr '\n' ' '))"; }
 MAIN="$(sed -n 's/^main=//p' "$JOBFILE")"
@@ -107,7 +109,7 @@ if [ "$CLUSTER" = true ]; then
       FILE_CONFS+=("$key=$value")
     done < "$PROPERTIES_FILE"
   fi
-  CONFS=()
+  CONFS=(--conf "spark.latentdigits.command=${TYPED% }")
   for kv in ${FILE_CONFS[@]+"${FILE_CONFS[@]}"} ${SPARK_CONFS[@]+"${SPARK_CONFS[@]}"}; do
     case "$kv" in
       spark.driver.extraJavaOptions=*) DRIVER_FLAGS="$DRIVER_FLAGS ${kv#*=}" ;;
@@ -154,7 +156,7 @@ fi
 # The embedded Spark (or a plain JVM): everything bound to loopback. --conf KEY=VALUE become system properties, which
 # Spark reads as its settings; cluster-only options are refused rather than ignored.
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
-PROPS=()
+PROPS=("-Dspark.latentdigits.command=${TYPED% }")
 for kv in ${SPARK_CONFS[@]+"${SPARK_CONFS[@]}"}; do PROPS+=("-D$kv"); done
 [ -n "$MASTER" ] && JOB_ARGS=(--master "$MASTER" ${JOB_ARGS[@]+"${JOB_ARGS[@]}"})
 # Extra flags for this JVM (e.g. -Xlog:gc or a JDK Flight Recorder recording), after the project's own.

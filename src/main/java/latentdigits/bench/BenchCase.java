@@ -11,6 +11,7 @@ import latentdigits.runtime.ClusterResources;
 import latentdigits.runtime.SparkRuntime;
 import latentdigits.distributed.TrainingShards;
 import latentdigits.train.TrainingEngine;
+import latentdigits.distributed.StagePlan;
 import latentdigits.jobs.Engines;
 import latentdigits.jobs.VaeTrainingFlags;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -82,7 +83,8 @@ public final class BenchCase {
         VaeModel vae = VaeModel.create(spec);
         int latent = vae.latent();
         TrainingEngine<ComputationGraph> trainer = Engines.graph(engine, jsc, shards, a.integer("batch", 1), VaeTrainingFlags.averaging(a),
-                spec.seed(), (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
+                StagePlan.of(a.integer("epochs-per-stage", 0), a.integer("max-stage-attempts", 1), jsc.getConf()), spec.seed(),
+                (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
         List<Double> epochSeconds = new ArrayList<>(), outsideFit = new ArrayList<>();
         List<Integer> jobsPerEpoch = new ArrayList<>();
         long images = 0;

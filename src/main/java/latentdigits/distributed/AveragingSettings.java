@@ -9,12 +9,9 @@ import java.io.Serializable;
  * @param outerLearningRate scales each round's change: {@code new = old + eta * (mean - old)}; 1 is DL4J's plain
  *                          average, the number of workers W applies the sum of their updates, and 0 means
  *                          {@value #DEFAULT_PER_WORKER} W, the default
- * @param epochsPerStage    epochs trained by one Spark barrier stage, 0 for all of the run's; the numbers trained are
- *                          the same whatever it is, and each stage costs a Spark job's start and end
  */
-public record AveragingSettings(int frequency, double outerLearningRate, int epochsPerStage) implements Serializable {
+public record AveragingSettings(int frequency, double outerLearningRate) implements Serializable {
     public AveragingSettings {
-        if (epochsPerStage < 0) throw new IllegalArgumentException("--epochs-per-stage: expected 0 (all) or more, found " + epochsPerStage);
         if (frequency < 1) throw new IllegalArgumentException("--averaging-frequency: expected at least 1, found " + frequency);
         if (outerLearningRate < 0)
             throw new IllegalArgumentException("--outer-learning-rate: expected 0 (= 1.5 x the number of workers) or a positive number, found " + outerLearningRate);
@@ -27,11 +24,11 @@ public record AveragingSettings(int frequency, double outerLearningRate, int epo
      */
     public static final double DEFAULT_PER_WORKER = 1.5;
 
-    /** Averaging after every minibatch, the whole run in one stage, the default outer learning rate. */
-    public static final AveragingSettings EVERY_MINIBATCH = new AveragingSettings(1, 0, 0);
+    /** Averaging after every minibatch with the default outer learning rate. */
+    public static final AveragingSettings EVERY_MINIBATCH = new AveragingSettings(1, 0);
 
     /** This with the outer learning rate's "0 = the default" resolved for {@code workers} workers. */
     AveragingSettings forWorkers(int workers) {
-        return outerLearningRate == 0 ? new AveragingSettings(frequency, DEFAULT_PER_WORKER * workers, epochsPerStage) : this;
+        return outerLearningRate == 0 ? new AveragingSettings(frequency, DEFAULT_PER_WORKER * workers) : this;
     }
 }

@@ -8,7 +8,6 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
 import java.util.List;
-import java.util.Random;
 import java.util.UUID;
 
 /**
@@ -24,7 +23,8 @@ public final class GradientAveraging implements TrainingEngine<GanModel> {
     private final GanSteps.LabelNoise labelNoise;
     private final long seed;
     private final String runId = UUID.randomUUID().toString();
-    private final Random epochSeeds;
+    private final EpochSeeds epochSeeds;
+    private final StagePlan plan;
     private final TrainingStages stages;
     private final LinkSecurity security;
     private GanModel gan;
@@ -33,19 +33,18 @@ public final class GradientAveraging implements TrainingEngine<GanModel> {
     /**
      * @param batch          real images per step over all workers, as in the study's single trainer: each of the P
      *                       workers takes batch / P of them (rounded up)
-     * @param epochsPerStage epochs one barrier stage trains, 0 for all of the run's
      */
-    public GradientAveraging(JavaSparkContext jsc, TrainingShards shards, int batch, GanSteps.LabelNoise labelNoise, long seed,
-                             int epochsPerStage) {
-        if (epochsPerStage < 0) throw new IllegalArgumentException("--epochs-per-stage: expected 0 (all) or more, found " + epochsPerStage);
+    public GradientAveraging(JavaSparkContext jsc, TrainingShards shards, int batch, GanSteps.LabelNoise labelNoise, StagePlan plan,
+                             long seed) {
         this.jsc = jsc;
+        this.plan = plan;
         this.shards = shards;
         this.batch = batch;
         this.labelNoise = labelNoise;
         this.seed = seed;
-        this.epochSeeds = new Random(seed);
+        this.epochSeeds = new EpochSeeds(seed);
         this.security = LinkSecurity.forRun(jsc.getConf());
-        this.stages = new TrainingStages(epochsPerStage, this::startStage);
+        this.stages = new TrainingStages(plan, jsc.sc(), shards.partitions(), this::startStage);
     }
 
     @Override
@@ -56,12 +55,12 @@ public final class GradientAveraging implements TrainingEngine<GanModel> {
     }
 
     private TrainingStage startStage(int firstEpoch, int count) {
-        long[] seeds = TrainingStage.epochSeeds(epochSeeds, count);
+        long[] seeds = epochSeeds.forEpochs(firstEpoch, count);
         Broadcast<List<NetworkState>> state = jsc.broadcast(NetworkState.ofAll(gan.generator(), gan.discriminator()));
         TrainingShards.EpochCutter<latentdigits.data.DigitBlock, org.nd4j.linalg.api.ndarray.INDArray> cut =
                 TrainingShards.epochsFrom(firstEpoch, seed, perWorkerBatch(), GanModel::realImages);
         return new TrainingStage(jsc, shards.blocks(), runId + "/" + (++stageCount), count, security,
-                driver -> new GradientAveragingTask<>(state, gan.spec(), labelNoise, runId, seeds, cut, driver, security));
+                driver -> new GradientAveragingTask<>(state, gan.spec(), labelNoise, runId, seeds, cut, driver, security, plan.timeoutMillis()));
     }
 
     /** Each worker's share of a step's real images. */

@@ -31,8 +31,8 @@ final class GradientAveragingTask<T> extends StageTask<T> {
     /** @param epochSeeds one per epoch of the stage: the workers' z and label noise */
     GradientAveragingTask(Broadcast<List<NetworkState>> state, GanNetworks.Spec spec, GanSteps.LabelNoise labelNoise, String runId,
                           long[] epochSeeds, TrainingShards.EpochCutter<T, INDArray> epochs, HandoverChannel.Address driver,
-                          LinkSecurity security) {
-        super(runId, epochSeeds, driver, security);
+                          LinkSecurity security, long timeoutMillis) {
+        super(runId, epochSeeds, driver, security, timeoutMillis);
         this.state = state;
         this.spec = spec;
         this.labelNoise = labelNoise;

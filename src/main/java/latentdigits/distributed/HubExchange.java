@@ -28,6 +28,7 @@ abstract class HubExchange implements AutoCloseable {
     static final class Server extends HubExchange {
         private final Acceptor acceptor;
         private final int peers;
+        private final long timeoutMillis;
         /** Admitted peers by the lowest partition their executor runs: the order partial sums are added in. */
         private final Map<Integer, SocketLink> byFirstPartition = new TreeMap<>();
         private List<SocketLink> links;
@@ -37,10 +38,12 @@ abstract class HubExchange implements AutoCloseable {
          *
          * @param partitions the stage's partitions: a peer must name one of them, and each only once
          */
-        Server(int peers, int partitions, String purpose, LinkSecurity security, String bindHost) throws IOException {
+        Server(int peers, int partitions, String purpose, LinkSecurity security, String bindHost, long timeoutMillis) throws IOException {
             this.peers = peers;
+            this.timeoutMillis = timeoutMillis;
             this.acceptor = new Acceptor(security.listen(bindHost), security, purpose, "all-reduce hub (" + purpose + ")", link -> {
                 int first = link.in.readInt();
+                link.readTimeout((int) timeoutMillis);
                 synchronized (this) {
                     if (first < 1 || first >= partitions || byFirstPartition.containsKey(first) || byFirstPartition.size() == peers)
                         throw new IOException("an executor announced partition " + first + ", expected a new one of 1-" + (partitions - 1));
@@ -65,12 +68,12 @@ abstract class HubExchange implements AutoCloseable {
 
         /** The peers connect once, right after learning the hub's address. */
         private synchronized List<SocketLink> awaitPeers() throws IOException {
-            long deadline = System.currentTimeMillis() + SocketLink.TIMEOUT_MS;
+            long deadline = System.currentTimeMillis() + timeoutMillis;
             while (byFirstPartition.size() < peers) {
                 long left = deadline - System.currentTimeMillis();
                 if (left <= 0)
                     throw new IOException("all-reduce hub: " + byFirstPartition.size() + " of " + peers + " executors connected within "
-                            + SocketLink.TIMEOUT_MS / 1000 + " s");
+                            + timeoutMillis / 1000 + " s");
                 try {
                     wait(Math.min(left, 200));
                 } catch (InterruptedException e) {
@@ -98,9 +101,10 @@ abstract class HubExchange implements AutoCloseable {
         }
 
         /** @param firstPartition the lowest partition this executor runs: the hub adds partial sums in that order */
-        static Client connect(String hostPort, String purpose, LinkSecurity security, int firstPartition) throws IOException {
+        static Client connect(String hostPort, String purpose, LinkSecurity security, int firstPartition, long timeoutMillis) throws IOException {
             int colon = hostPort.lastIndexOf(':');
             SocketLink link = security.connect(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)), purpose);
+            link.readTimeout((int) timeoutMillis);
             link.out.writeInt(firstPartition);
             link.out.flush();
             return new Client(link);

@@ -38,8 +38,9 @@ final class ParameterAveragingTask<T> extends StageTask<T> {
      */
     ParameterAveragingTask(Broadcast<ComputationGraphConfiguration> configuration, Broadcast<NetworkState> start, int epochCount,
                            AveragingSettings averaging, String runId, long[] epochSeeds,
-                           TrainingShards.EpochCutter<T, MultiDataSet> epochs, HandoverChannel.Address driver, LinkSecurity security) {
-        super(runId, epochSeeds, driver, security);
+                           TrainingShards.EpochCutter<T, MultiDataSet> epochs, HandoverChannel.Address driver, LinkSecurity security,
+                           long timeoutMillis) {
+        super(runId, epochSeeds, driver, security, timeoutMillis);
         this.configuration = configuration;
         this.start = start;
         this.epochCount = epochCount;

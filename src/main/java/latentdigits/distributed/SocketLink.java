@@ -16,7 +16,7 @@ import java.net.Socket;
  * the stage forever.
  */
 final class SocketLink implements AutoCloseable {
-    /** How long a read waits for a peer: a round of the all-reduce waits at most this long for the slowest task. */
+    /** How long a read waits for a peer unless the link is given its own timeout (the all-reduce uses the stage's). */
     static final int TIMEOUT_MS = 2 * 60 * 1000;
     /** A peer that does not accept within this long is unreachable (a firewall dropping packets, say). */
     private static final int CONNECT_TIMEOUT_MS = 60 * 1000;

@@ -57,7 +57,7 @@ final class StageAllReduce implements AutoCloseable {
      * This task's place in the stage's all-reduce; every task of the stage must join. The hub listens on its
      * executor's own address, and admits only executors that hold the run's secret ({@code security}).
      */
-    static StageAllReduce join(BarrierTaskContext context, String runId, LinkSecurity security) {
+    static StageAllReduce join(BarrierTaskContext context, String runId, LinkSecurity security, long timeoutMillis) {
         BarrierTaskInfo[] tasks = context.getTaskInfos(); // ordered by partition; address = the task's executor
         String here = tasks[context.partitionId()].address();
         int sameExecutor = 0, firstHere = -1, rank = 0;
@@ -72,17 +72,17 @@ final class StageAllReduce implements AutoCloseable {
         }
         int parties = sameExecutor;
         String key = runId + "/" + context.stageId() + "/" + context.stageAttemptNumber();
-        LocalSum local = LOCAL_SUMS.computeIfAbsent(key, k -> new LocalSum(parties));
+        LocalSum local = LOCAL_SUMS.computeIfAbsent(key, k -> new LocalSum(parties, timeoutMillis));
         if (executors.size() > 1) {
             boolean leader = context.partitionId() == firstHere, hub = here.equals(tasks[0].address());
             try {
                 String purpose = "all-reduce " + key;
                 HubExchange.Server server = leader && hub
-                        ? new HubExchange.Server(executors.size() - 1, tasks.length, purpose, security, HubExchange.host(here)) : null;
+                        ? new HubExchange.Server(executors.size() - 1, tasks.length, purpose, security, HubExchange.host(here), timeoutMillis) : null;
                 // every task must take part in allGather; only the hub's leader has something to say
                 String[] said = context.allGather(server == null ? "" : HubExchange.host(here) + ":" + server.port());
                 if (server != null) local.connect(server);
-                else if (leader) local.connect(HubExchange.Client.connect(said[0], purpose, security, firstHere));
+                else if (leader) local.connect(HubExchange.Client.connect(said[0], purpose, security, firstHere, timeoutMillis));
             } catch (IOException e) {
                 throw new UncheckedIOException("all-reduce: cannot reach the executor of partition 0 (" + tasks[0].address() + ")", e);
             }
@@ -139,16 +139,19 @@ final class StageAllReduce implements AutoCloseable {
         private final Sum[] deposited;
         private final float[][] accumulators = new float[2][];
         private final Sum[] results = new Sum[2];
+        private final long timeoutMillis;
         private HubExchange acrossExecutors;
         private RuntimeException failure;
         private long generation;
         private int arrived;
         private int present;
 
-        LocalSum(int parties) {
+        /** @param timeoutMillis how long a task waits for the others in a round before the stage is given up */
+        LocalSum(int parties, long timeoutMillis) {
             this.parties = parties;
             this.present = parties;
             this.deposited = new Sum[parties];
+            this.timeoutMillis = timeoutMillis;
         }
 
         synchronized void connect(HubExchange exchange) {
@@ -186,7 +189,16 @@ final class StageAllReduce implements AutoCloseable {
                 if (failure != null) throw failure;
                 return results[slot];
             }
+            long deadline = System.currentTimeMillis() + timeoutMillis;
             while (generation == round) {
+                if (failure != null) throw failure;
+                if (System.currentTimeMillis() >= deadline) {
+                    // a task that hangs (or died without Spark noticing yet) must not hold the others for ever
+                    failure = new IllegalStateException("all-reduce: waited " + timeoutMillis / 1000 + " s for " + (parties - arrived)
+                            + " of the stage's tasks in this executor (" + StagePlan.TIMEOUT_KEY + ")");
+                    notifyAll();
+                    throw failure;
+                }
                 try {
                     wait(200);
                 } catch (InterruptedException e) {

@@ -28,16 +28,19 @@ abstract class StageTask<T> extends AbstractFunction1<scala.collection.Iterator<
     private final long[] epochSeeds;
     private final HandoverChannel.Address driver;
     private final LinkSecurity security;
+    private final long timeoutMillis;
 
     /**
-     * @param epochSeeds one per epoch of the stage: the workers' random streams
-     * @param security   the run's secret and link settings, for the all-reduce hub and the handover
+     * @param epochSeeds    one per epoch of the stage: the workers' random streams
+     * @param security      the run's secret and link settings, for the all-reduce hub and the handover
+     * @param timeoutMillis how long an all-reduce waits for the stage's other tasks
      */
-    StageTask(String runId, long[] epochSeeds, HandoverChannel.Address driver, LinkSecurity security) {
+    StageTask(String runId, long[] epochSeeds, HandoverChannel.Address driver, LinkSecurity security, long timeoutMillis) {
         this.runId = runId;
         this.epochSeeds = epochSeeds;
         this.driver = driver;
         this.security = security;
+        this.timeoutMillis = timeoutMillis;
     }
 
     /** One task's worker for the stage. */
@@ -62,7 +65,7 @@ abstract class StageTask<T> extends AbstractFunction1<scala.collection.Iterator<
         int partitionId = context.partitionId();
         List<T> contents = new ArrayList<>();
         JavaConverters.asJavaIterator(partition).forEachRemaining(contents::add);
-        try (StageAllReduce allReduce = StageAllReduce.join(context, runId, security);
+        try (StageAllReduce allReduce = StageAllReduce.join(context, runId, security, timeoutMillis);
              HandoverChannel.WorkerEnd reporter = partitionId == 0 ? HandoverChannel.WorkerEnd.connect(driver, security) : null;
              Worker worker = start(context, allReduce, contents)) {
             for (int index = 0; index < epochSeeds.length; index++) {

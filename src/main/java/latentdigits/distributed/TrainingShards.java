@@ -53,10 +53,9 @@ public final class TrainingShards implements AutoCloseable {
                 .map(r -> source.read(r[0], (int) r[1], hadoop.get()));
         all.persist(StorageLevel.MEMORY_ONLY());
         JavaRDD<DigitBlock> train = all.map(b -> b.select(positions(b, isValidation, false)));
+        // cached, with its lineage kept: a block lost with its executor is read from the files again when a training
+        // stage is started again on a replacement
         train.persist(StorageLevel.MEMORY_ONLY());
-        // cut the lineage once cached: otherwise every averaging round re-serialises the file-reading closures
-        // (with the whole Hadoop configuration) into its task binary
-        train.rdd().localCheckpoint();
         List<DigitBlock> held = all.map(b -> b.select(positions(b, isValidation, true))).collect();
         long trainCount = train.map(b -> (long) b.size()).reduce(Long::sum);
         all.unpersist(false);

@@ -66,13 +66,6 @@ final class TrainingStage implements AutoCloseable {
         });
     }
 
-    /** Seeds for a stage's {@code epochs} epochs, drawn in the order one stage per epoch would draw them. */
-    static long[] epochSeeds(Random seeds, int epochs) {
-        long[] drawn = new long[epochs];
-        for (int i = 0; i < epochs; i++) drawn[i] = seeds.nextLong();
-        return drawn;
-    }
-
     boolean finished() {
         return delivered == epochs;
     }

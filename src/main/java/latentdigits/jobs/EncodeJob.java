@@ -74,7 +74,7 @@ public final class EncodeJob {
         boolean withLoss = !a.flag("no-loss");
         HadoopConf hadoop = new HadoopConf(conf);
 
-        try (RunDirectory run = RunDirectory.create(a.require("out"), a.flag("overwrite"), conf)) {
+        try (RunDirectory run = RunDirectory.create(a.require("out"), a.flag("overwrite"), false, conf)) {
             long start = System.nanoTime();
             Broadcast<byte[]> model = jsc.broadcast(modelZip);
             JavaRDD<LatentRow> rows = LatentEncoder.encode(jsc, model, source, hadoop, limit, partitions, batch, withLoss)

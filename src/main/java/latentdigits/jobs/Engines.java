@@ -4,6 +4,7 @@ import latentdigits.data.Minibatches;
 import latentdigits.distributed.AveragingSettings;
 import latentdigits.distributed.GradientAveraging;
 import latentdigits.distributed.ParameterAveraging;
+import latentdigits.distributed.StagePlan;
 import latentdigits.distributed.TrainingShards;
 import latentdigits.model.GanModel;
 import latentdigits.train.GanSteps;
@@ -31,15 +32,16 @@ public final class Engines {
 
     /** A ComputationGraph's engine: Spark parameter averaging, or fit() in this JVM on all of the shards' images. */
     public static TrainingEngine<ComputationGraph> graph(String engineFlag, JavaSparkContext jsc, TrainingShards shards, int batch,
-                                                         AveragingSettings averaging, long seed, Minibatches.Maker<MultiDataSet> minibatch) {
-        return spark(engineFlag) ? new ParameterAveraging(jsc, shards, batch, averaging, seed, minibatch)
+                                                         AveragingSettings averaging, StagePlan plan, long seed,
+                                                         Minibatches.Maker<MultiDataSet> minibatch) {
+        return spark(engineFlag) ? new ParameterAveraging(jsc, shards, batch, averaging, plan, seed, minibatch)
                 : new LocalGraphEngine(shards.trainSample(Integer.MAX_VALUE), seed, batch, minibatch);
     }
 
     /** The GAN's engine: Spark gradient averaging, or the same steps in this JVM on all of the shards' images. */
     public static TrainingEngine<GanModel> gan(String engineFlag, JavaSparkContext jsc, TrainingShards shards, int batch,
-                                               GanSteps.LabelNoise labelNoise, long seed, int epochsPerStage) {
-        return spark(engineFlag) ? new GradientAveraging(jsc, shards, batch, labelNoise, seed, epochsPerStage)
+                                               GanSteps.LabelNoise labelNoise, StagePlan plan, long seed) {
+        return spark(engineFlag) ? new GradientAveraging(jsc, shards, batch, labelNoise, plan, seed)
                 : new LocalGanEngine(shards.trainSample(Integer.MAX_VALUE), seed, batch, labelNoise);
     }
 }

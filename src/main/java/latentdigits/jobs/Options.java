@@ -54,13 +54,12 @@ public final class Options {
                 .value("partitions", "P", "training shards = Spark workers; 0 = one per executor core")
                 .value("train-limit", "N", "use only the first N training images (0 = all)")
                 .value("seed", "S", "seed for initialisation, shuffling and every random draw of the training")
+                .value("epochs-per-stage", "N", "epochs one Spark training stage trains, 0 for all; the numbers trained are the same whatever N is")
+                .value("max-stage-attempts", "N", "Spark training stages started for one epoch: a stage that fails (a lost executor) starts again from the last finished epoch")
+                .toggle("resume", "continue the unfinished run of --out from its last finished epoch (the same command, plus --resume)")
                 .toggle("overwrite", "replace --out if it already exists");
     }
 
-    /** A training stage's length: every job that trains in Spark barrier stages takes it. */
-    public Options epochsPerStageFlag() {
-        return value("epochs-per-stage", "N", "epochs one Spark training stage trains, 0 for all; the numbers trained are the same whatever N is");
-    }
 
     public String job() {
         return job;

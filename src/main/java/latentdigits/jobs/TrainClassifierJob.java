@@ -6,7 +6,6 @@ import latentdigits.distributed.AveragingSettings;
 import latentdigits.distributed.TrainingShards;
 import latentdigits.model.DigitClassifier;
 import latentdigits.train.ClassifierTrainer;
-import latentdigits.train.TrainingLoop;
 import latentdigits.util.Json;
 import latentdigits.util.Numbers;
 import latentdigits.util.RunDirectory;
@@ -41,11 +40,11 @@ public final class TrainClassifierJob {
         try (TrainingRun training = TrainingRun.open(spark, "train-classifier", a, commandLine, List.of(test.images(), test.labels()))) {
             TrainingShards shards = training.loadShards(a.integer("validation", 0));
             DigitClassifier classifier = DigitClassifier.create(a.number("learning-rate"), seed);
-            // the VAE's averaging: after every minibatch, the default outer learning rate, the whole run in one stage
+            // the VAE's averaging: after every minibatch, the default outer learning rate
             var engine = training.graphEngine(a.integer("batch", 1), AveragingSettings.EVERY_MINIBATCH, DigitClassifier::trainingBatch);
             ClassifierTrainer trainer = new ClassifierTrainer(classifier, engine, shards.validation(), training.provenance());
             RunDirectory run = training.directory();
-            TrainingLoop.run(trainer, a.integer("epochs", 1), run);
+            training.train(trainer, a.integer("epochs", 1));
             DigitBlock testSet = test.readAll(training.hadoopConfiguration());
             double accuracy = trainer.testAccuracy(testSet);
             Map<String, Object> result = new LinkedHashMap<>();

@@ -7,7 +7,6 @@ import latentdigits.model.GanModel;
 import latentdigits.model.GanNetworks;
 import latentdigits.train.GanSteps;
 import latentdigits.train.GanTrainer;
-import latentdigits.train.TrainingLoop;
 import latentdigits.util.RunDirectory;
 import org.apache.spark.sql.SparkSession;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,8 +31,7 @@ public final class TrainGanJob {
             .value("generated-label-noise", "E2", "generated labels uniform in [0, E2] instead (0: one-sided smoothing); empty = --label-noise")
             .value("leaky-slope", "A", "negative slope of the leaky ReLUs of G and D")
             .value("latent", "K", "dimensions of z")
-            .value("hidden", "H", "units of each hidden layer of G and D")
-            .epochsPerStageFlag();
+            .value("hidden", "H", "units of each hidden layer of G and D");
 
     private TrainGanJob() {
     }
@@ -54,15 +52,15 @@ public final class TrainGanJob {
         GanNetworks.Spec spec = new GanNetworks.Spec(a.integer("latent", 1), a.integer("hidden", 1), DigitSource.PIXELS,
                 a.number("learning-rate"), a.number("beta1"), seed, a.number("leaky-slope"));
         GanSteps.LabelNoise labelNoise = labelNoise(a);
-        int batch = a.integer("batch", 1), epochsPerStage = a.integer("epochs-per-stage", 0);
+        int batch = a.integer("batch", 1);
         try (TrainingRun training = TrainingRun.open(spark, "train-gan", a, commandLine, List.of())) {
             TrainingShards shards = training.loadShards(0);
             GanModel gan = GanModel.create(spec);
             INDArray evalImages = GanModel.realImages(shards.trainSample(GanTrainer.EVAL_IMAGES), 0, GanTrainer.EVAL_IMAGES);
-            var engine = training.ganEngine(batch, labelNoise, epochsPerStage);
+            var engine = training.ganEngine(batch, labelNoise);
             RunDirectory run = training.directory();
-            List<Map<String, Object>> rows = TrainingLoop.run(new GanTrainer(gan, engine, evalImages, seed, training.provenance()),
-                    a.integer("epochs", 1), run);
+            List<Map<String, Object>> rows = training.train(new GanTrainer(gan, engine, evalImages, seed, training.provenance()),
+                    a.integer("epochs", 1));
             run.writePng("figures/loss.png", GanFigures.loss(rows, "GAN: discriminator and generator loss"));
             Nd4j.getRandom().setSeed(seed + 7);
             run.writePng("figures/samples.png", GanFigures.samples(gan, gan.randomLatent(36), 6, "GAN: G on 36 random z ~ N(0, I)"));

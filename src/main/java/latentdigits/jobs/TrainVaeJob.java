@@ -6,7 +6,6 @@ import latentdigits.distributed.TrainingShards;
 import latentdigits.figures.VaeFigures;
 import latentdigits.model.VaeModel;
 import latentdigits.model.VaeNetworks;
-import latentdigits.train.TrainingLoop;
 import latentdigits.train.VaeTrainer;
 import latentdigits.util.RunDirectory;
 import latentdigits.util.UserError;
@@ -47,7 +46,7 @@ public final class TrainVaeJob {
             VaeTrainer trainer = new VaeTrainer(vae, engine, shards.trainSample(a.integer("eval-limit", 1)), shards.validation(),
                     a.integer("eval-batch", 1), spec.seed(), training.provenance(), title);
             RunDirectory run = training.directory();
-            List<Map<String, Object>> rows = TrainingLoop.run(trainer, a.integer("epochs", 1), run);
+            List<Map<String, Object>> rows = training.train(trainer, a.integer("epochs", 1));
             run.writePng("figures/loss.png", VaeFigures.loss(rows, title));
             run.writePng("figures/interpolation.png", VaeFigures.interpolation(vae, ends, 10,
                     title + ": test digits " + ends.label(0) + " and " + ends.label(1) + " with 10 decodings between their means"));

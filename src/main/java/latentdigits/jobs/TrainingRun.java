@@ -4,17 +4,21 @@ import latentdigits.data.DigitSource;
 import latentdigits.data.IdxHeader;
 import latentdigits.data.Minibatches;
 import latentdigits.distributed.AveragingSettings;
+import latentdigits.distributed.StagePlan;
 import latentdigits.distributed.TrainingShards;
 import latentdigits.model.GanModel;
-import latentdigits.runtime.Provenance;
 import latentdigits.runtime.ClusterResources;
+import latentdigits.runtime.Provenance;
 import latentdigits.runtime.SparkRuntime;
-import latentdigits.util.UserError;
 import latentdigits.train.GanSteps;
+import latentdigits.train.Trainer;
+import latentdigits.train.TrainingDivergedException;
 import latentdigits.train.TrainingEngine;
-import latentdigits.util.HadoopConf;
+import latentdigits.train.TrainingLoop;
+import latentdigits.util.JobFailure;
 import latentdigits.util.Json;
 import latentdigits.util.RunDirectory;
+import latentdigits.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -22,18 +26,31 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What every training job does around its model, from the flags of {@link Options#trainingFlags()}: opens the training
- * split, creates the run directory, writes config.json (effective configuration and provenance), loads the training
- * shards on the executors, and builds the engine --engine names. {@link #commit()} renames the run into place.
+ * split, creates the run directory (or, with --resume, reopens the unfinished one, refusing a different
+ * configuration), writes config.json (effective configuration and provenance), loads the training shards on the
+ * executors, builds the engine --engine names, and runs the training loop, keeping the run for --resume if it fails
+ * after an epoch. {@link #commit()} renames the run into place.
  */
 final class TrainingRun implements AutoCloseable {
+    /** Flags that change nothing a run computes, so a resumed run may differ in them. */
+    private static final Set<String> NOT_COMPARED = Set.of("resume", "overwrite", "master");
+    /** The command line as the user typed it, set by submit.sh. */
+    static final String COMMAND_KEY = "spark.latentdigits.command";
+
+    private final String job;
     private final Options.Args args;
+    private final String[] commandLine;
     private final JavaSparkContext jsc;
     private final DigitSource train;
     private final int partitions;
@@ -41,8 +58,11 @@ final class TrainingRun implements AutoCloseable {
     private final Provenance provenance;
     private TrainingShards shards;
 
-    private TrainingRun(Options.Args args, JavaSparkContext jsc, DigitSource train, int partitions, RunDirectory run, Provenance provenance) {
+    private TrainingRun(String job, Options.Args args, String[] commandLine, JavaSparkContext jsc, DigitSource train, int partitions,
+                        RunDirectory run, Provenance provenance) {
+        this.job = job;
         this.args = args;
+        this.commandLine = commandLine;
         this.jsc = jsc;
         this.train = train;
         this.partitions = partitions;
@@ -52,7 +72,8 @@ final class TrainingRun implements AutoCloseable {
 
     /**
      * Opens the run of {@code job}: validates the training split (and {@code otherInputs}, recorded in provenance too),
-     * refuses an existing --out unless --overwrite, and writes config.json.
+     * refuses an existing --out unless --overwrite, and writes config.json — or, with --resume, checks the unfinished
+     * run's config.json against these flags and records the resumption in it.
      */
     static TrainingRun open(SparkSession spark, String job, Options.Args a, String[] commandLine, List<IdxHeader> otherInputs)
             throws IOException {
@@ -63,40 +84,131 @@ final class TrainingRun implements AutoCloseable {
         if (sparkEngine && jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false))
             throw new UserError("spark.dynamicAllocation.enabled: training stages need a fixed set of executors (Spark's barrier"
                     + " stages do not work with dynamic allocation); submit with --conf spark.dynamicAllocation.enabled=false");
-        // the one-JVM engine uses the partitions only to load the shards
-        int partitions = ClusterResources.partitions(jsc.sc(), a.integer("partitions", 0), sparkEngine);
-        RunDirectory run = RunDirectory.create(a.require("out"), a.flag("overwrite"), conf);
+        StagePlan.of(a.integer("epochs-per-stage", 0), a.integer("max-stage-attempts", 1), jsc.getConf()); // bad values fail now
+        boolean resume = a.flag("resume");
+        RunDirectory run = RunDirectory.create(a.require("out"), a.flag("overwrite"), resume, conf);
         try {
+            // the one-JVM engine uses the partitions only to load the shards
+            int partitions = ClusterResources.partitions(jsc.sc(), a.integer("partitions", 0), sparkEngine);
             List<IdxHeader> inputs = new ArrayList<>(List.of(train.images(), train.labels()));
             inputs.addAll(otherInputs);
             Provenance provenance = Provenance.of(spark, partitions, a.longValue("seed", 0), inputs, conf, commandLine);
-            Map<String, Object> config = new LinkedHashMap<>();
-            config.put("job", job);
-            config.put("config", a.effective());
-            config.put("provenance", provenance.toMap());
-            run.writeText("config.json", Json.pretty(config));
-            return new TrainingRun(a, jsc, train, partitions, run, provenance);
+            if (resume) recordResumption(run, job, a, provenance);
+            else run.writeText("config.json", Json.pretty(config(job, a, provenance)));
+            return new TrainingRun(job, a, commandLine, jsc, train, partitions, run, provenance);
         } catch (IOException | RuntimeException e) {
+            if (resume) run.keepForResume();
             run.close();
             throw e;
         }
     }
 
+    private static Map<String, Object> config(String job, Options.Args a, Provenance provenance) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("job", job);
+        config.put("config", a.effective());
+        config.put("provenance", provenance.toMap());
+        return config;
+    }
+
+    /**
+     * A resumed run must compute what the interrupted one would have: the same job, effective configuration (but for
+     * {@link #NOT_COMPARED}), partitions and data. Anything else is refused, naming what differs; the resumption is
+     * added to config.json's "resumed" list.
+     */
+    @SuppressWarnings("unchecked")
+    private static void recordResumption(RunDirectory run, String job, Options.Args a, Provenance provenance) throws IOException {
+        Map<String, Object> kept = Json.parse(new String(run.readBytes("config.json"), StandardCharsets.UTF_8));
+        Map<String, Object> was = (Map<String, Object>) kept.get("config");
+        Map<String, Object> wasProvenance = (Map<String, Object>) kept.get("provenance");
+        List<String> differences = new ArrayList<>();
+        if (!job.equals(kept.get("job"))) differences.add("job: " + kept.get("job") + " then, " + job + " now");
+        Set<String> keys = new TreeSet<>(was.keySet());
+        keys.addAll(a.effective().keySet());
+        for (String key : keys) {
+            if (NOT_COMPARED.contains(key)) continue;
+            Object then = was.get(key), now = a.effective().get(key);
+            if (then == null ? now != null : !then.toString().equals(String.valueOf(now)))
+                differences.add("--" + key + " " + then + " then, " + now + " now");
+        }
+        Object partitionsThen = wasProvenance.get("partitions");
+        if (partitionsThen != null && ((Number) partitionsThen).intValue() != provenance.partitions())
+            differences.add("partitions " + partitionsThen + " then, " + provenance.partitions() + " now");
+        if (!String.valueOf(wasProvenance.get("data_sha256")).equals(String.valueOf(provenance.toMap().get("data_sha256"))))
+            differences.add("the data files' SHA-256");
+        if (!differences.isEmpty())
+            throw new UserError("--resume: the unfinished run in " + run.stagingPath() + " was made with another configuration: "
+                    + String.join("; ", differences));
+        List<Object> resumed = new ArrayList<>((List<Object>) kept.getOrDefault("resumed", List.of()));
+        Map<String, Object> now = new LinkedHashMap<>();
+        now.put("at", Instant.now().toString());
+        now.put("host", provenance.host());
+        now.put("command_line", provenance.commandLine());
+        now.put("spark_master", provenance.sparkMaster());
+        resumed.add(now);
+        kept.put("resumed", resumed);
+        run.writeText("config.json", Json.pretty(kept));
+    }
+
     /** The training split on the executors, {@code holdOut} images (chosen with --seed) held out for validation. */
     TrainingShards loadShards(int holdOut) {
-        shards = TrainingShards.load(jsc, train, new HadoopConf(jsc.hadoopConfiguration()), args.integer("train-limit", 0), holdOut,
-                partitions, args.longValue("seed", 0));
+        shards = TrainingShards.load(jsc, train, new latentdigits.util.HadoopConf(jsc.hadoopConfiguration()), args.integer("train-limit", 0),
+                holdOut, partitions, args.longValue("seed", 0));
         return shards;
+    }
+
+    /** How the flags group the epochs into Spark stages and retry a failed one. */
+    private StagePlan plan() {
+        return StagePlan.of(args.integer("epochs-per-stage", 0), args.integer("max-stage-attempts", 1), jsc.getConf());
     }
 
     /** The engine --engine names for a ComputationGraph (see {@link Engines#graph}). */
     TrainingEngine<ComputationGraph> graphEngine(int batch, AveragingSettings averaging, Minibatches.Maker<MultiDataSet> minibatch) {
-        return Engines.graph(args.require("engine"), jsc, shards, batch, averaging, args.longValue("seed", 0), minibatch);
+        return Engines.graph(args.require("engine"), jsc, shards, batch, averaging, plan(), args.longValue("seed", 0), minibatch);
     }
 
     /** The engine --engine names for the GAN (see {@link Engines#gan}). */
-    TrainingEngine<GanModel> ganEngine(int batch, GanSteps.LabelNoise labelNoise, int epochsPerStage) {
-        return Engines.gan(args.require("engine"), jsc, shards, batch, labelNoise, args.longValue("seed", 0), epochsPerStage);
+    TrainingEngine<GanModel> ganEngine(int batch, GanSteps.LabelNoise labelNoise) {
+        return Engines.gan(args.require("engine"), jsc, shards, batch, labelNoise, plan(), args.longValue("seed", 0));
+    }
+
+    /**
+     * Runs the training loop (from the checkpoint, when resuming). If training fails after an epoch was checkpointed,
+     * the run is kept for --resume and the failure names the command that continues it.
+     */
+    List<Map<String, Object>> train(Trainer trainer, int epochs) throws IOException {
+        try {
+            return TrainingLoop.run(trainer, epochs, run);
+        } catch (TrainingDivergedException | UserError e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            RunDirectory.Stored checkpoint;
+            try {
+                checkpoint = run.latestCheckpoint();
+            } catch (IOException unreadable) {
+                throw e;
+            }
+            if (checkpoint == null) throw e;
+            run.keepForResume();
+            String why = e instanceof JobFailure ? e.getMessage() : e.toString().lines().findFirst().orElse(e.toString());
+            throw new JobFailure(why + ". The finished epochs are kept in " + run.stagingPath() + "; continue with: " + resumeCommand(), e);
+        }
+    }
+
+    /**
+     * The command that continues this run: the command as typed (submit.sh passes it as {@value #COMMAND_KEY}) with
+     * --resume; without it, this job's flags with the master.
+     */
+    private String resumeCommand() {
+        String typed = jsc.getConf().get(COMMAND_KEY, "");
+        if (!typed.isBlank()) return typed.contains(" --resume") ? typed : typed + " --resume";
+        List<String> words = new ArrayList<>(List.of("./submit.sh", job));
+        words.addAll(List.of(commandLine));
+        String master = jsc.master();
+        if (!SparkRuntime.isLocal(master) && !words.contains("--master") && words.stream().noneMatch(w -> w.startsWith("--master=")))
+            words.addAll(List.of("--master", master));
+        if (!words.contains("--resume")) words.add("--resume");
+        return String.join(" ", words);
     }
 
     RunDirectory directory() {
@@ -106,10 +218,6 @@ final class TrainingRun implements AutoCloseable {
     /** This run's provenance as model files carry it. */
     Map<String, Object> provenance() {
         return provenance.toMap();
-    }
-
-    JavaSparkContext sparkContext() {
-        return jsc;
     }
 
     Configuration hadoopConfiguration() {

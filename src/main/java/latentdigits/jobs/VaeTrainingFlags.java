@@ -19,7 +19,6 @@ public final class VaeTrainingFlags {
             .value("validation", "N", "training images held out, chosen with --seed, for the validation curve")
             .value("averaging-frequency", "F", "minibatches each worker fits between two parameter averagings")
             .value("outer-learning-rate", "ETA", "scale of each averaging round's change: 1 = DL4J's plain average, W (the number of workers) = the sum of their updates, 0 = 1.5 W")
-            .epochsPerStageFlag()
             .value("eval-limit", "N", "training images scored after each epoch for the training curve")
             .value("eval-batch", "B", "batch size when scoring")
             .value("from-index", "I", "test image at the left of interpolation.png (default: the first 5 of the test set)")
@@ -36,6 +35,6 @@ public final class VaeTrainingFlags {
 
     /** How these flags say the Spark workers average. */
     public static AveragingSettings averaging(Options.Args a) {
-        return new AveragingSettings(a.integer("averaging-frequency", 1), a.number("outer-learning-rate"), a.integer("epochs-per-stage", 0));
+        return new AveragingSettings(a.integer("averaging-frequency", 1), a.number("outer-learning-rate"));
     }
 }

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -50,22 +51,26 @@ public final class VaeNetworks {
 
     /** image -> moments ([B, 2 * latent]): what the encode job runs. */
     public static ComputationGraph encoderOnly(Spec spec) {
-        GraphBuilder g = base(spec).addInputs(IMAGE);
-        spec.architecture().addEncoder(g, IMAGE, spec.latent());
-        g.addLayer(KL, klLoss(), VaeArchitecture.MOMENTS)
-                .setOutputs(KL)
-                .setInputTypes(spec.architecture().imageInputType());
-        return init(g.build());
+        return snapshot(() -> {
+            GraphBuilder g = base(spec).addInputs(IMAGE);
+            spec.architecture().addEncoder(g, IMAGE, spec.latent());
+            g.addLayer(KL, klLoss(), VaeArchitecture.MOMENTS)
+                    .setOutputs(KL)
+                    .setInputTypes(spec.architecture().imageInputType());
+            return g.build();
+        });
     }
 
     /** z -> pixel probabilities ([B, 784]): samples, grids and interpolations. */
     public static ComputationGraph decoderOnly(Spec spec) {
-        GraphBuilder g = base(spec).addInputs(Z);
-        spec.architecture().addDecoder(g, Z, spec.latent());
-        g.addLayer(RECONSTRUCTION, reconstructionLoss(), VaeArchitecture.LOGITS)
-                .setOutputs(RECONSTRUCTION)
-                .setInputTypes(InputType.feedForward(spec.latent()));
-        return init(g.build());
+        return snapshot(() -> {
+            GraphBuilder g = base(spec).addInputs(Z);
+            spec.architecture().addDecoder(g, Z, spec.latent());
+            g.addLayer(RECONSTRUCTION, reconstructionLoss(), VaeArchitecture.LOGITS)
+                    .setOutputs(RECONSTRUCTION)
+                    .setInputTypes(InputType.feedForward(spec.latent()));
+            return g.build();
+        });
     }
 
     /** Copies every parameter (batch-norm statistics included) of the layers {@code to} shares with {@code from}. */
@@ -99,5 +104,20 @@ public final class VaeNetworks {
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
         return graph;
+    }
+
+    /**
+     * A network whose parameters are about to be copied in from the full graph. Building a DL4J configuration with a
+     * seed, and initialising the network, reseed this thread's random generator; done mid-run (at the first figure,
+     * say), that would change the sampling noise of every later evaluation, and a resumed run, which builds it at
+     * another epoch, would draw other noise. So the generator's state is put back.
+     */
+    private static ComputationGraph snapshot(java.util.function.Supplier<ComputationGraphConfiguration> configuration) {
+        long root = Nd4j.getRandom().rootState(), node = Nd4j.getRandom().nodeState();
+        try {
+            return init(configuration.get());
+        } finally {
+            Nd4j.getRandom().setStates(root, node);
+        }
     }
 }

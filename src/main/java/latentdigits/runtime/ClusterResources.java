@@ -71,6 +71,26 @@ public final class ClusterResources {
         }
     }
 
+    /**
+     * Waits, up to {@value #WAIT_KEY}, until the executors can run {@code needed} tasks at once again (a training stage
+     * started again after a lost executor needs a replacement); {@code why} says what for in the failure.
+     */
+    public static void awaitSlots(SparkContext sc, int needed, String why) {
+        long waitMillis = sc.getConf().getTimeAsMs(WAIT_KEY, DEFAULT_WAIT), deadline = System.currentTimeMillis() + waitMillis;
+        int slots;
+        while ((slots = slots(sc)) < needed) {
+            if (System.currentTimeMillis() >= deadline)
+                throw new JobFailure(sc.master() + ": waited " + waitMillis / 1000 + " s for " + needed + " task slots " + why
+                        + "; found " + executors(sc) + " executors with " + slots + " slots");
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new JobFailure("interrupted waiting for executors of " + sc.master());
+            }
+        }
+    }
+
     /** Tasks the registered executors can run at once. */
     public static int slots(SparkContext sc) {
         return sc.maxNumConcurrentTasks(sc.resourceProfileManager().defaultResourceProfile());

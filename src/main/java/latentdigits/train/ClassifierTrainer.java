@@ -7,6 +7,7 @@ import latentdigits.util.RunDirectory;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Trains the digit classifier that judges generated samples, scoring it on the held-out images after every epoch. */
@@ -55,6 +56,16 @@ public final class ClassifierTrainer implements Trainer {
     @Override
     public byte[] modelBytes() throws java.io.IOException {
         return classifier.toBytes(provenance, Double.NaN);
+    }
+
+    @Override
+    public List<NetworkState> state() {
+        return NetworkState.ofAll(classifier.graph());
+    }
+
+    @Override
+    public void restore(List<NetworkState> networks) {
+        NetworkState.applyAll(networks, classifier.graph());
     }
 
     public double testAccuracy(DigitBlock test) {

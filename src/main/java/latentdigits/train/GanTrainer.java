@@ -9,6 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -69,5 +70,16 @@ public final class GanTrainer implements Trainer {
     @Override
     public byte[] modelBytes() throws IOException {
         return gan.toBytes(provenance);
+    }
+
+    /** G (with its frozen copy of D) and D, each with its own Adam state. */
+    @Override
+    public List<NetworkState> state() {
+        return NetworkState.ofAll(gan.generator(), gan.discriminator());
+    }
+
+    @Override
+    public void restore(List<NetworkState> networks) {
+        NetworkState.applyAll(networks, gan.generator(), gan.discriminator());
     }
 }

@@ -3,6 +3,7 @@ package latentdigits.train;
 import latentdigits.util.RunDirectory;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 /** A model being trained, as the {@link TrainingLoop} drives it: a VAE of either architecture, the GAN, the classifier. */
@@ -19,8 +20,14 @@ public interface Trainer extends AutoCloseable {
     /** Figures drawn every epoch, e.g. figures/samples-epoch-NNN.png. */
     void writeEpochFigures(RunDirectory run, int epoch) throws IOException;
 
-    /** The model file's bytes (checkpointed after every epoch). */
+    /** The model file's bytes (rewritten after every epoch). */
     byte[] modelBytes() throws IOException;
+
+    /** Every network's state, for the checkpoint: what {@link #restore} needs to continue exactly. */
+    List<NetworkState> state();
+
+    /** Loads a checkpoint's network states into the model (a resumed run). */
+    void restore(List<NetworkState> networks);
 
     /** Stops whatever training still runs in the background (a Spark stage ahead of the driver's loop). */
     @Override

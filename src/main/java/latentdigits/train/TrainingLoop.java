@@ -3,6 +3,7 @@ package latentdigits.train;
 import latentdigits.util.Json;
 import latentdigits.util.Numbers;
 import latentdigits.util.RunDirectory;
+import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +15,8 @@ import java.util.Map;
 
 /**
  * The one training loop: fit an epoch, measure, log a progress line with an ETA, append metrics.jsonl, draw the
- * epoch's figures and checkpoint model.zip. Every model trains through it, so every run directory looks alike.
+ * epoch's figures, rewrite model.zip, and write a checkpoint from which the run continues exactly (a resumed run
+ * starts here too, after the checkpoint's epoch). Every model trains through it, so every run directory looks alike.
  */
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger("latentdigits.train");
@@ -22,7 +24,10 @@ public final class TrainingLoop {
     private TrainingLoop() {
     }
 
-    /** Returns the metrics rows as written to metrics.jsonl. */
+    /**
+     * Trains epochs 1 to {@code epochs}, or, when the run directory holds a checkpoint (a resumed run), the epochs after
+     * it. Returns the metrics rows of all epochs as written to metrics.jsonl.
+     */
     public static List<Map<String, Object>> run(Trainer trainer, int epochs, RunDirectory run) throws IOException {
         try (trainer) {
             return loop(trainer, epochs, run);
@@ -31,8 +36,24 @@ public final class TrainingLoop {
 
     private static List<Map<String, Object>> loop(Trainer trainer, int epochs, RunDirectory run) throws IOException {
         List<Map<String, Object>> rows = new ArrayList<>();
+        List<String> lines = new ArrayList<>();
+        int first = 1;
+        RunDirectory.Stored stored = run.latestCheckpoint();
+        if (stored != null) {
+            Checkpoint resumed = Checkpoint.fromBytes(stored.bytes(), stored.path());
+            if (resumed.epoch() > epochs)
+                throw new IllegalArgumentException("--epochs: the run to resume finished epoch " + resumed.epoch() + ", more than " + epochs);
+            trainer.restore(resumed.networks());
+            Nd4j.getRandom().setStates(resumed.rngRoot(), resumed.rngNode());
+            lines.addAll(resumed.metricRows());
+            lines.forEach(line -> rows.add(new LinkedHashMap<>(Json.parse(line))));
+            run.setMetrics(lines);
+            run.writeBytes("model.zip", trainer.modelBytes());
+            first = resumed.epoch() + 1;
+            LOG.info("resuming after epoch {} of {} ({})", resumed.epoch(), epochs, stored.path());
+        }
         double wallSeconds = 0;
-        for (int epoch = 1; epoch <= epochs; epoch++) {
+        for (int epoch = first; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             long images = trainer.fitEpoch(epoch, epochs);
             double fitSeconds = (System.nanoTime() - start) / 1e9;
@@ -53,12 +74,17 @@ public final class TrainingLoop {
             row.put("seconds", Numbers.round(fitSeconds, 3));
             row.put("images_per_s", Numbers.round(images / fitSeconds, 1));
             row.put("eval_seconds", Numbers.round(evalSeconds, 3));
-            run.appendMetrics(Json.line(row));
+            String line = Json.line(row);
+            lines.add(line);
+            run.appendMetrics(line);
             rows.add(row);
             trainer.writeEpochFigures(run, epoch);
             run.writeBytes("model.zip", trainer.modelBytes());
+            // the driver's random stream as the next epoch will take it up (its evaluation draws sampling noise)
+            run.writeCheckpoint(epoch, new Checkpoint(epoch, Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState(),
+                    trainer.state(), List.copyOf(lines)).toBytes());
             wallSeconds += (System.nanoTime() - start) / 1e9;
-            double eta = wallSeconds / epoch * (epochs - epoch);
+            double eta = wallSeconds / (epoch - first + 1) * (epochs - epoch);
             LOG.info(String.format("epoch %d/%d  %s | %.1f s, %,.0f img/s | ETA %s",
                     epoch, epochs, trainer.describe(metrics), fitSeconds, images / fitSeconds, duration(eta)));
         }

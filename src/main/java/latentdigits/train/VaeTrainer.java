@@ -11,6 +11,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -83,5 +84,15 @@ public final class VaeTrainer implements Trainer {
     @Override
     public byte[] modelBytes() throws IOException {
         return model.toBytes(provenance);
+    }
+
+    @Override
+    public List<NetworkState> state() {
+        return NetworkState.ofAll(model.graph());
+    }
+
+    @Override
+    public void restore(List<NetworkState> networks) {
+        NetworkState.applyAll(networks, model.graph());
     }
 }

@@ -1,7 +1,7 @@
 package latentdigits.util;
 
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
@@ -9,42 +9,63 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * A job's output directory, written in a hidden staging directory next to it and renamed into place only when the job
- * succeeds, so a scheduler (Airflow) never sees half a run. Works on any Hadoop filesystem.
+ * A job's output directory, written in a staging directory beside it ({@code .NAME.partial}) and renamed into place
+ * only when the job succeeds, so a scheduler never sees half a run. Every file in it is written under a temporary name
+ * and renamed when complete. A training run's checkpoints ({@code checkpoint/epoch-NNNNN.bin}) stay in the staging
+ * directory when the job fails or is killed, so the same command with {@code --resume} continues it. Works on any
+ * Hadoop file system.
  */
 public final class RunDirectory implements AutoCloseable {
+    private static final String CHECKPOINTS = "checkpoint";
     private final Path target;
     private final Path staging;
     private final FileSystem fs;
     private final boolean overwrite;
     private final List<String> metricLines = new ArrayList<>();
-    private boolean committed;
+    private boolean committed, kept;
 
-    private RunDirectory(Path target, FileSystem fs, boolean overwrite) {
+    private RunDirectory(Path target, Path staging, FileSystem fs, boolean overwrite) {
         this.target = target;
+        this.staging = staging;
         this.fs = fs;
         this.overwrite = overwrite;
-        this.staging = new Path(target.getParent(), "." + target.getName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
     }
 
-    /** Fails at once (before any work) when the target exists and --overwrite was not given. */
-    public static RunDirectory create(String out, boolean overwrite, Configuration conf) throws IOException {
+    /**
+     * Opens the run for {@code out}, failing at once (before any work) when it exists and --overwrite was not given.
+     * With {@code resume}, continues the unfinished run kept in the staging directory; without it, an unfinished run
+     * with a checkpoint is refused (--resume continues it, --overwrite starts over), and staging with nothing worth
+     * keeping (a job killed before its first checkpoint) is cleared.
+     */
+    public static RunDirectory create(String out, boolean overwrite, boolean resume, Configuration conf) throws IOException {
         Path target = new Path(out);
         FileSystem fs = HadoopFs.of(target, conf);
         target = fs.makeQualified(target);
         if (fs.exists(target) && !overwrite)
             throw new UserError("--out " + out + ": already exists; choose another directory or pass --overwrite");
-        if (target.getParent() != null) fs.mkdirs(target.getParent());
-        RunDirectory run = new RunDirectory(target, fs, overwrite);
-        fs.mkdirs(run.staging);
+        Path staging = new Path(target.getParent(), "." + target.getName() + ".partial");
+        RunDirectory run = new RunDirectory(target, staging, fs, overwrite);
+        Integer lastEpoch = fs.exists(staging) ? run.lastCheckpointedEpoch() : null;
+        if (resume) {
+            if (lastEpoch == null)
+                throw new UserError("--resume: no unfinished run of --out " + out + " to continue (no checkpoint in " + staging + ")");
+        } else if (lastEpoch != null && !overwrite) {
+            throw new UserError("--out " + out + ": an unfinished run is kept in " + staging + " (epochs 1-" + lastEpoch
+                    + " done); continue it with --resume, or start over with --overwrite");
+        } else if (fs.exists(staging)) {
+            fs.delete(staging, true);
+        }
+        fs.mkdirs(staging);
         return run;
     }
 
@@ -52,25 +73,65 @@ public final class RunDirectory implements AutoCloseable {
         return target.toString();
     }
 
+    public String stagingPath() {
+        return staging.toString();
+    }
+
     public Path resolve(String relative) {
         return new Path(staging, relative);
     }
 
+    /** A stream into {@code relative} for output too large to hold in memory; the file appears when it is closed. */
     public OutputStream create(String relative) throws IOException {
-        Path p = resolve(relative);
+        Path p = resolve(relative), tmp = temporary(p);
         fs.mkdirs(p.getParent());
-        FSDataOutputStream out = fs.create(p, true);
-        return out;
+        OutputStream out = fs.create(tmp, true);
+        return new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+                super.close();
+                replace(tmp, p);
+            }
+        };
     }
 
+    /** Writes {@code relative} under a temporary name and renames it into place. */
     public void writeBytes(String relative, byte[] bytes) throws IOException {
-        try (OutputStream out = create(relative)) {
+        Path p = resolve(relative), tmp = temporary(p);
+        fs.mkdirs(p.getParent());
+        try (OutputStream out = fs.create(tmp, true)) {
             out.write(bytes);
         }
+        replace(tmp, p);
+    }
+
+    private static Path temporary(Path p) {
+        return new Path(p.getParent(), "." + p.getName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /** Renames {@code tmp} to {@code p}, replacing it (Hadoop's rename does not overwrite). */
+    private void replace(Path tmp, Path p) throws IOException {
+        if (fs.exists(p)) fs.delete(p, false);
+        if (!fs.rename(tmp, p)) throw new IOException("cannot rename " + tmp + " to " + p);
     }
 
     public void writeText(String relative, String text) throws IOException {
         writeBytes(relative, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public byte[] readBytes(String relative) throws IOException {
+        try (InputStream in = fs.open(resolve(relative))) {
+            return in.readAllBytes();
+        }
+    }
+
+    public boolean exists(String relative) throws IOException {
+        return fs.exists(resolve(relative));
     }
 
     public void writePng(String relative, BufferedImage image) throws IOException {
@@ -87,6 +148,59 @@ public final class RunDirectory implements AutoCloseable {
     public void appendMetrics(String jsonLine) throws IOException {
         metricLines.add(jsonLine);
         writeText("metrics.jsonl", String.join("\n", metricLines) + "\n");
+    }
+
+    /** Rewrites metrics.jsonl with exactly these lines (a resumed run's rows so far). */
+    public void setMetrics(List<String> jsonLines) throws IOException {
+        metricLines.clear();
+        metricLines.addAll(jsonLines);
+        writeText("metrics.jsonl", jsonLines.isEmpty() ? "" : String.join("\n", metricLines) + "\n");
+    }
+
+    /** Writes epoch {@code epoch}'s checkpoint beside the earlier ones, then drops all but the one before it. */
+    public void writeCheckpoint(int epoch, byte[] bytes) throws IOException {
+        writeBytes(CHECKPOINTS + "/" + checkpointName(epoch), bytes);
+        for (FileStatus old : checkpoints())
+            if (epochOf(old.getPath()) < epoch - 1) fs.delete(old.getPath(), false);
+    }
+
+    /** The newest checkpoint's bytes and name, or null when there is none. */
+    public Stored latestCheckpoint() throws IOException {
+        List<FileStatus> all = checkpoints();
+        if (all.isEmpty()) return null;
+        Path newest = all.get(all.size() - 1).getPath();
+        try (InputStream in = fs.open(newest)) {
+            return new Stored(newest.toString(), in.readAllBytes());
+        }
+    }
+
+    /** A stored file: where it is, and its bytes. */
+    public record Stored(String path, byte[] bytes) {
+    }
+
+    private Integer lastCheckpointedEpoch() throws IOException {
+        List<FileStatus> all = checkpoints();
+        return all.isEmpty() ? null : epochOf(all.get(all.size() - 1).getPath());
+    }
+
+    private List<FileStatus> checkpoints() throws IOException {
+        Path dir = resolve(CHECKPOINTS);
+        if (!fs.exists(dir)) return List.of();
+        return Arrays.stream(fs.listStatus(dir)).filter(s -> s.getPath().getName().matches("epoch-\\d{5}\\.bin"))
+                .sorted(Comparator.comparingInt(s -> epochOf(s.getPath()))).toList();
+    }
+
+    private static String checkpointName(int epoch) {
+        return String.format("epoch-%05d.bin", epoch);
+    }
+
+    private static int epochOf(Path checkpoint) {
+        return Integer.parseInt(checkpoint.getName().substring(6, 11));
+    }
+
+    /** Keeps the staging directory when the job ends without a commit: a failed run that --resume can continue. */
+    public void keepForResume() {
+        kept = true;
     }
 
     public void commit() throws IOException {
@@ -114,10 +228,9 @@ public final class RunDirectory implements AutoCloseable {
         return kept.toString();
     }
 
-    /** Without a commit, the staging directory is removed: a failed job leaves no partial output. */
+    /** Without a commit, the staging directory is removed unless kept for --resume: a failed job leaves no partial output. */
     @Override
     public void close() throws IOException {
-        if (!committed) fs.delete(staging, true);
+        if (!committed && !kept) fs.delete(staging, true);
     }
-
 }

@@ -32,7 +32,7 @@ class AllReducedGradientsTest {
         for (int step = 0; step < 3; step++)
             single.fit(new MultiDataSet(Nd4j.vstack(x[0], x[1]), Nd4j.vstack(y[0], y[1])));
 
-        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(2);
+        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(2, 60_000);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             Future<?>[] runs = new Future<?>[2];

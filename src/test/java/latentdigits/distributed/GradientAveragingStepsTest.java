@@ -23,7 +23,7 @@ class GradientAveragingStepsTest {
     /** Two workers taking GAN steps with averaged gradients keep both players identical, and both players move. */
     @Test
     void workersWithAveragedGradientsKeepBothPlayersIdentical() throws Exception {
-        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(2);
+        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(2, 60_000);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         GanModel[] workers = {GanModel.create(SPEC), GanModel.create(SPEC)};
         GanModel initial = GanModel.create(SPEC);
@@ -55,7 +55,7 @@ class GradientAveragingStepsTest {
     @Test
     void oneWorkerWithTheListenerTrainsExactlyAsPlainSteps() {
         GanModel plain = GanModel.create(SPEC), listened = GanModel.create(SPEC);
-        AllReducedGradients gradients = new AllReducedGradients(StageAllReduce.inThisJvm(new StageAllReduce.LocalSum(1), 0));
+        AllReducedGradients gradients = new AllReducedGradients(StageAllReduce.inThisJvm(new StageAllReduce.LocalSum(1, 60_000), 0));
         listened.discriminator().setListeners(gradients);
         listened.generator().setListeners(gradients);
         for (int i = 0; i < 3; i++) {

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The parts of the barrier all-reduce that do not need Spark: the JVM-local sum and the hub between executors. */
 class HubExchangeTest {
@@ -21,13 +22,13 @@ class HubExchangeTest {
     @Test
     void everyExecutorReceivesTheSumOfAllPartials() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(3);
-        try (HubExchange.Server hub = new HubExchange.Server(2, 3, "all-reduce run-1", SECURITY, "127.0.0.1")) {
+        try (HubExchange.Server hub = new HubExchange.Server(2, 3, "all-reduce run-1", SECURITY, "127.0.0.1", 60_000)) {
             String address = "127.0.0.1:" + hub.port();
             List<Future<StageAllReduce.Sum[]>> answers = new ArrayList<>();
             answers.add(pool.submit(() -> twoRounds(hub, 1f)));
             for (float v : new float[]{10f, 100f})
                 answers.add(pool.submit(() -> {
-                    try (HubExchange.Client client = HubExchange.Client.connect(address, "all-reduce run-1", SECURITY, v == 10f ? 1 : 2)) {
+                    try (HubExchange.Client client = HubExchange.Client.connect(address, "all-reduce run-1", SECURITY, v == 10f ? 1 : 2, 60_000)) {
                         return twoRounds(client, v);
                     }
                 }));
@@ -51,10 +52,33 @@ class HubExchangeTest {
         return new StageAllReduce.Sum[]{first, second};
     }
 
+    /** A task that never arrives (hung, or dead without Spark noticing yet) fails the round after the timeout, not never. */
+    @Test
+    void aTaskThatNeverArrivesFailsTheRoundAfterTheTimeout() {
+        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(2, 1000);
+        long start = System.nanoTime();
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> local.add(0, new StageAllReduce.Sum(new float[]{1f}, 0, 1), null));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertTrue(seconds >= 0.9 && seconds < 5, "gave up after " + seconds + " s");
+        assertTrue(e.getMessage().startsWith("all-reduce: waited 1 s for 1 of the stage's tasks"), e.getMessage());
+    }
+
+    /** An executor that connects to the hub and then hangs fails the hub's exchange after the timeout. */
+    @Test
+    void anExecutorThatHangsFailsTheHubAfterTheTimeout() throws Exception {
+        try (HubExchange.Server hub = new HubExchange.Server(1, 2, "all-reduce run-3", SECURITY, "127.0.0.1", 1000);
+             HubExchange.Client silent = HubExchange.Client.connect("127.0.0.1:" + hub.port(), "all-reduce run-3", SECURITY, 1, 1000)) {
+            long start = System.nanoTime();
+            assertThrows(java.net.SocketTimeoutException.class, () -> hub.exchange(new StageAllReduce.Sum(new float[]{1f}, 0, 1)));
+            assertTrue((System.nanoTime() - start) / 1e9 < 5);
+        }
+    }
+
     /** Threads of one JVM: every party gets the sum of the others' arrays, round after round. */
     @Test
     void tasksInOneJvmSumTheirArrays() throws Exception {
-        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(3);
+        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(3, 60_000);
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try {
             List<Future<float[]>> results = new ArrayList<>();
@@ -85,7 +109,7 @@ class HubExchangeTest {
     @Test
     void finishRunsOnceOverTheWholeSum() throws Exception {
         int n = 10_001, parties = 3;
-        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(parties);
+        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(parties, 60_000);
         java.util.concurrent.atomic.AtomicIntegerArray finishedTimes = new java.util.concurrent.atomic.AtomicIntegerArray(n);
         StageAllReduce.Finish mean = (sum, count, from, to) -> {
             for (int i = from; i < to; i++) {

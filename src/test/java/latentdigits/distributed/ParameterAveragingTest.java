@@ -43,8 +43,8 @@ class ParameterAveragingTest {
         List<MultiDataSet> batches = randomBatches(4);
         INDArray start = graph().params().dup();
         withFixedNoise(() -> {
-            ComputationGraph plain = fit(batches, new AveragingSettings(2, 1.0, 1), 2);
-            ComputationGraph doubled = fit(batches, new AveragingSettings(2, 2.0, 1), 2);
+            ComputationGraph plain = fit(batches, new AveragingSettings(2, 1.0), 2);
+            ComputationGraph doubled = fit(batches, new AveragingSettings(2, 2.0), 2);
             assertEquals(2, plain.getConfiguration().getIterationCount());
             INDArray plainStep = plain.params().sub(start), doubledStep = doubled.params().sub(start);
             assertTrue(plainStep.norm2Number().doubleValue() > 1e-4, "training must move the parameters");
@@ -61,7 +61,7 @@ class ParameterAveragingTest {
         List<MultiDataSet> batches = randomBatches(4); // partition 0 holds batches 0 and 1, partition 1 batches 2 and 3
         double eta = 2.0;
         withFixedNoise(() -> {
-            ComputationGraph spark = fit(batches, new AveragingSettings(1, eta, 1), 2);
+            ComputationGraph spark = fit(batches, new AveragingSettings(1, eta), 2);
             ComputationGraph first = graph(), second = graph();
             INDArray before = first.params().dup();
             for (int round = 0; round < 2; round++) {
@@ -84,7 +84,7 @@ class ParameterAveragingTest {
     void oneWorkerTrainsExactlyLikeOneJvm() {
         List<MultiDataSet> batches = randomBatches(3);
         withFixedNoise(() -> {
-            ComputationGraph spark = fit(batches, new AveragingSettings(1, 1.0, 1), 1);
+            ComputationGraph spark = fit(batches, new AveragingSettings(1, 1.0), 1);
             ComputationGraph local = graph();
             for (MultiDataSet b : batches) local.fit(b);
             assertEquals(3, spark.getConfiguration().getIterationCount());
@@ -102,7 +102,7 @@ class ParameterAveragingTest {
         List<MultiDataSet> batches = randomBatches(3);
         withFixedNoise(() -> {
             ComputationGraph driver = graph();
-            ParameterAveraging engine = new ParameterAveraging(jsc(), 1, new AveragingSettings(1, 1.0, 1), 1);
+            ParameterAveraging engine = new ParameterAveraging(jsc(), 1, new AveragingSettings(1, 1.0), 1);
             JavaRDD<MultiDataSet> rdd = jsc().parallelize(batches, 1);
             engine.fitOnce(driver, rdd);
             engine.fitOnce(driver, rdd);
@@ -117,7 +117,7 @@ class ParameterAveragingTest {
     /** Partitions with different numbers of minibatches: the shorter one keeps joining rounds until all are done. */
     @Test
     void workersWithUnevenPartitionsFinishTogether() {
-        ComputationGraph graph = fit(randomBatches(5), new AveragingSettings(1, 2.0, 1), 2); // 2 and 3 minibatches
+        ComputationGraph graph = fit(randomBatches(5), new AveragingSettings(1, 2.0), 2); // 2 and 3 minibatches
         assertEquals(3, graph.getConfiguration().getIterationCount());
         assertFalse(graph.params().isNaN().any(), "parameters stay finite");
     }

@@ -70,11 +70,11 @@ class StrangersTest {
     void theHubSumsWhatItsExecutorsSendWhateverStrangersDo(boolean encrypt) throws Exception {
         LinkSecurity security = security((byte) 1, encrypt);
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (HubExchange.Server hub = new HubExchange.Server(1, 2, "all-reduce run/7", security, "127.0.0.1")) {
+        try (HubExchange.Server hub = new HubExchange.Server(1, 2, "all-reduce run/7", security, "127.0.0.1", 60_000)) {
             List<Socket> open = strangers(hub.port(), "all-reduce run/7");
             long start = System.nanoTime();
             Future<StageAllReduce.Sum> peer = pool.submit(() -> {
-                try (HubExchange.Client client = HubExchange.Client.connect("127.0.0.1:" + hub.port(), "all-reduce run/7", security, 1)) {
+                try (HubExchange.Client client = HubExchange.Client.connect("127.0.0.1:" + hub.port(), "all-reduce run/7", security, 1, 60_000)) {
                     return client.exchange(new StageAllReduce.Sum(new float[]{10f, 20f}, 2.0, 1));
                 }
             });

@@ -76,7 +76,7 @@ class TrainingStageIT {
         TrainingShards shards = TrainingShards.load(jsc, DigitSource.open(TestData.mnist(), DigitSource.Split.TRAIN, conf),
                 new HadoopConf(conf), 1000, 100, 2, 7);
         VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 7, DataType.FLOAT));
-        try (ParameterAveraging engine = new ParameterAveraging(jsc, shards, 50, new AveragingSettings(1, 0, 3), 7,
+        try (ParameterAveraging engine = new ParameterAveraging(jsc, shards, 50, new AveragingSettings(1, 0), StagePlan.of(3, 1, jsc.getConf()), 7,
                 (block, from, to) -> VaeModel.trainingBatch(block, from, to, 2))) {
             assertEquals(900, engine.fitEpoch(vae.graph(), 1, 3));
             assertTrue(engine.workerFitSeconds() > 0, "partition 0 reports its time in fit()");

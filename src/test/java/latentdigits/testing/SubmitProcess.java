@@ -50,6 +50,23 @@ public final class SubmitProcess {
         return Files.readString(log, StandardCharsets.UTF_8);
     }
 
+    /** Waits until the output contains {@code text} (or the process ends, or the timeout passes); true if it appeared. */
+    public boolean awaitOutput(String text, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (outputSoFar().contains(text)) return true;
+            if (!process.isAlive()) return outputSoFar().contains(text);
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** SIGKILL, as a lost node or an out-of-memory killer would: no shutdown hook, no cleanup. */
+    public void kill() throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor();
+    }
+
     public Result await(Duration timeout) throws IOException, InterruptedException {
         boolean done = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
         if (!done) {
