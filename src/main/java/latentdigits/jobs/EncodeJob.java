@@ -59,7 +59,7 @@ public final class EncodeJob {
         JavaSparkContext jsc = SparkRuntime.context(spark);
         Configuration conf = jsc.hadoopConfiguration();
         String modelFile = a.require("model");
-        byte[] modelZip = ModelFiles.readBytes(modelFile, conf);
+        byte[] modelZip = ModelFiles.readBytes(modelFile, "--model", conf);
         VaeModel vae = VaeModel.fromLoaded(ModelFiles.fromBytes(modelZip, modelFile), modelFile);
         DigitSource.Split split = DigitSource.Split.parse("--split", a.require("split"));
         String data = a.require("data");
@@ -74,7 +74,13 @@ public final class EncodeJob {
         boolean withLoss = !a.flag("no-loss");
         HadoopConf hadoop = new HadoopConf(conf);
 
-        try (RunDirectory run = RunDirectory.create(a.require("out"), a.flag("overwrite"), false, conf)) {
+        String modelRun = new org.apache.hadoop.fs.Path(ModelFiles.resolve(modelFile, conf)).getParent().toString();
+        RunOutput.Opened opened = RunOutput.open("encode", a, conf, List.of(data, modelRun));
+        if (opened.complete()) {
+            System.out.println("encode: " + opened.run().finalPath() + " is complete already (a finished run with the same configuration); nothing to do");
+            return Json.parse(new String(opened.run().readFinished("summary.json"), java.nio.charset.StandardCharsets.UTF_8));
+        }
+        try (RunDirectory run = opened.run()) {
             long start = System.nanoTime();
             Broadcast<byte[]> model = jsc.broadcast(modelZip);
             JavaRDD<LatentRow> rows = LatentEncoder.encode(jsc, model, source, hadoop, limit, partitions, batch, withLoss)
@@ -120,8 +126,13 @@ public final class EncodeJob {
             summary.put("encode_images_per_s", Numbers.round(n / encodeSeconds, 1));
             summary.put("seconds", Numbers.round(seconds, 3));
             summary.put("partitions", partitions);
-            summary.put("provenance", Provenance.of(spark, partitions, null,
-                    List.of(source.images(), source.labels()), conf, commandLine).toMap());
+            Map<String, Object> provenance = Provenance.of(spark, partitions, null, List.of(source.images(), source.labels()), conf, commandLine).toMap();
+            summary.put("provenance", provenance);
+            Map<String, Object> config = new LinkedHashMap<>();
+            config.put("job", "encode");
+            config.put("config", a.effective());
+            config.put("provenance", provenance);
+            run.writeText("config.json", Json.pretty(config));
             run.writeText("summary.json", Json.pretty(summary));
             rows.unpersist(false);
             run.commit();

@@ -19,7 +19,13 @@ public final class FetchDataJob {
         });
     }
 
+    /** Installs MNIST into {@code dest} unless it is there already; an unknown scheme or unwritable place fails first. */
     static String fetch(String dest) throws Exception {
-        return new MnistFetcher(new Configuration()).fetch(dest);
+        Configuration conf = new Configuration();
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(dest);
+        org.apache.hadoop.fs.FileSystem fs = latentdigits.util.HadoopFs.forOutput(path, "--dest", conf);
+        MnistFetcher fetcher = new MnistFetcher(conf);
+        if (fetcher.verified(dest) == null) latentdigits.util.HadoopFs.requireWritable(fs, path, "--dest", path);
+        return fetcher.fetch(dest);
     }
 }

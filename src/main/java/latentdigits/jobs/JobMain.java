@@ -4,13 +4,14 @@ import latentdigits.data.DataFileException;
 import latentdigits.runtime.SparkRuntime;
 import latentdigits.train.TrainingDivergedException;
 import latentdigits.util.JobFailure;
+import latentdigits.util.QualityGateFailure;
 import latentdigits.util.UserError;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * How every job starts and ends: parse flags (or print --help), run, and turn failures into one clear line.
- * Exit codes: 0 success, 2 bad input (flag, file, data), 3 training diverged, 1 anything else (one line when the job
- * can say why, e.g. a cluster without executors; else with the stack trace).
+ * Exit codes: 0 done, 2 bad input (flag, file, data), 3 training diverged, 4 a quality gate not met, 1 anything else
+ * (one line when the job can say why, e.g. a cluster without executors; else with the stack trace).
  */
 public final class JobMain {
     public interface Body {
@@ -53,6 +54,10 @@ public final class JobMain {
                 System.err.println(options.job() + ": error: " + cause.getMessage());
                 return 3;
             }
+            if (cause instanceof QualityGateFailure) {
+                System.err.println(options.job() + ": quality gate: " + cause.getMessage());
+                return 4;
+            }
             if (cause instanceof JobFailure) {
                 System.err.println(options.job() + ": failed: " + cause.getMessage());
                 return 1;
@@ -70,7 +75,7 @@ public final class JobMain {
     /** Spark wraps an executor's exception in its own; the first of ours in the chain is what the user needs. */
     static Throwable userFacing(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof UserError || c instanceof DataFileException || c instanceof TrainingDivergedException || c instanceof JobFailure
+            if (c instanceof UserError || c instanceof DataFileException || c instanceof TrainingDivergedException || c instanceof JobFailure || c instanceof QualityGateFailure
                     || c instanceof IllegalArgumentException && c.getMessage() != null && c.getMessage().startsWith("--"))
                 return c;
         }

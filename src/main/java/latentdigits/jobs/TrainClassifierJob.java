@@ -38,6 +38,10 @@ public final class TrainClassifierJob {
         long seed = a.longValue("seed", 0);
         DigitSource test = DigitSource.open(a.require("data"), DigitSource.Split.TEST, spark.sparkContext().hadoopConfiguration());
         try (TrainingRun training = TrainingRun.open(spark, "train-classifier", a, commandLine, List.of(test.images(), test.labels()))) {
+            if (training.complete()) {
+                training.finishedRows();
+                return Json.parse(new String(training.finishedFile("test.json"), java.nio.charset.StandardCharsets.UTF_8));
+            }
             TrainingShards shards = training.loadShards(a.integer("validation", 0));
             DigitClassifier classifier = DigitClassifier.create(a.number("learning-rate"), seed);
             // the VAE's averaging: after every minibatch, the default outer learning rate

@@ -14,6 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The study's section 3 on Spark: a generator (z of 150 -> 50 -> 50 -> 784, tanh) against a discriminator
@@ -31,7 +32,8 @@ public final class TrainGanJob {
             .value("generated-label-noise", "E2", "generated labels uniform in [0, E2] instead (0: one-sided smoothing); empty = --label-noise")
             .value("leaky-slope", "A", "negative slope of the leaky ReLUs of G and D")
             .value("latent", "K", "dimensions of z")
-            .value("hidden", "H", "units of each hidden layer of G and D");
+            .value("hidden", "H", "units of each hidden layer of G and D")
+            .value("init-from", "MODEL", "start from a trained GAN of the same architecture (a model.zip, a run directory, or a published MODELS/latest) instead of random weights");
 
     private TrainGanJob() {
     }
@@ -53,14 +55,18 @@ public final class TrainGanJob {
                 a.number("learning-rate"), a.number("beta1"), seed, a.number("leaky-slope"));
         GanSteps.LabelNoise labelNoise = labelNoise(a);
         int batch = a.integer("batch", 1);
-        try (TrainingRun training = TrainingRun.open(spark, "train-gan", a, commandLine, List.of())) {
+        Optional<WarmStart> warmStart = WarmStart.of(a, GanModel.KIND,
+                Map.of("latent", spec.latent(), "hidden", spec.hidden(), "leaky_slope", spec.leakySlope()), spark.sparkContext().hadoopConfiguration());
+        try (TrainingRun training = TrainingRun.open(spark, "train-gan", a, commandLine, List.of(), warmStart)) {
+            if (training.complete()) return training.finishedRows();
             TrainingShards shards = training.loadShards(0);
             GanModel gan = GanModel.create(spec);
             INDArray evalImages = GanModel.realImages(shards.trainSample(GanTrainer.EVAL_IMAGES), 0, GanTrainer.EVAL_IMAGES);
             var engine = training.ganEngine(batch, labelNoise);
             RunDirectory run = training.directory();
-            List<Map<String, Object>> rows = training.train(new GanTrainer(gan, engine, evalImages, seed, training.provenance()),
-                    a.integer("epochs", 1));
+            GanTrainer trainer = new GanTrainer(gan, engine, evalImages, seed, training.provenance());
+            warmStart.ifPresent(w -> trainer.restore(w.networks()));
+            List<Map<String, Object>> rows = training.train(trainer, a.integer("epochs", 1));
             run.writePng("figures/loss.png", GanFigures.loss(rows, "GAN: discriminator and generator loss"));
             Nd4j.getRandom().setSeed(seed + 7);
             run.writePng("figures/samples.png", GanFigures.samples(gan, gan.randomLatent(36), 6, "GAN: G on 36 random z ~ N(0, I)"));

@@ -13,6 +13,7 @@ import org.apache.spark.sql.SparkSession;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The study's section 2 on Spark: shard MNIST across the executors, hold out a validation split, and minimise
@@ -37,7 +38,10 @@ public final class TrainVaeJob {
         var averaging = VaeTrainingFlags.averaging(a);
         DigitSource test = DigitSource.open(a.require("data"), DigitSource.Split.TEST, spark.sparkContext().hadoopConfiguration());
         DigitBlock ends = interpolationEnds(test.readAll(spark.sparkContext().hadoopConfiguration()), a);
-        try (TrainingRun training = TrainingRun.open(spark, "train-vae", a, commandLine, List.of(test.images(), test.labels()))) {
+        Optional<WarmStart> warmStart = WarmStart.of(a, VaeModel.KIND,
+                Map.of("architecture", spec.architecture().name(), "latent", spec.latent()), spark.sparkContext().hadoopConfiguration());
+        try (TrainingRun training = TrainingRun.open(spark, "train-vae", a, commandLine, List.of(test.images(), test.labels()), warmStart)) {
+            if (training.complete()) return training.finishedRows();
             TrainingShards shards = training.loadShards(a.integer("validation", 0));
             String title = spec.architecture().name().toUpperCase() + " VAE";
             VaeModel vae = VaeModel.create(spec);
@@ -45,6 +49,7 @@ public final class TrainVaeJob {
             var engine = training.graphEngine(batch, averaging, (block, from, to) -> VaeModel.trainingBatch(block, from, to, latent));
             VaeTrainer trainer = new VaeTrainer(vae, engine, shards.trainSample(a.integer("eval-limit", 1)), shards.validation(),
                     a.integer("eval-batch", 1), spec.seed(), training.provenance(), title);
+            warmStart.ifPresent(w -> trainer.restore(w.networks()));
             RunDirectory run = training.directory();
             List<Map<String, Object>> rows = training.train(trainer, a.integer("epochs", 1));
             run.writePng("figures/loss.png", VaeFigures.loss(rows, title));

@@ -37,14 +37,12 @@ import java.util.TreeSet;
 
 /**
  * What every training job does around its model, from the flags of {@link Options#trainingFlags()}: opens the training
- * split, creates the run directory (or, with --resume, reopens the unfinished one, refusing a different
- * configuration), writes config.json (effective configuration and provenance), loads the training shards on the
- * executors, builds the engine --engine names, and runs the training loop, keeping the run for --resume if it fails
- * after an epoch. {@link #commit()} renames the run into place.
+ * split and --out ({@link RunOutput}: a finished run with these flags is complete, an unfinished one is continued),
+ * writes config.json (effective configuration and provenance), loads the training shards on the executors, builds the
+ * engine --engine names, and runs the training loop, keeping the run for --resume if it fails after an epoch.
+ * {@link #commit()} renames the run into place.
  */
 final class TrainingRun implements AutoCloseable {
-    /** Flags that change nothing a run computes, so a resumed run may differ in them. */
-    private static final Set<String> NOT_COMPARED = Set.of("resume", "overwrite", "master");
     /** The command line as the user typed it, set by submit.sh. */
     static final String COMMAND_KEY = "spark.latentdigits.command";
 
@@ -56,10 +54,11 @@ final class TrainingRun implements AutoCloseable {
     private final int partitions;
     private final RunDirectory run;
     private final Provenance provenance;
+    private final Map<String, Object> initFrom;
     private TrainingShards shards;
 
     private TrainingRun(String job, Options.Args args, String[] commandLine, JavaSparkContext jsc, DigitSource train, int partitions,
-                        RunDirectory run, Provenance provenance) {
+                        RunDirectory run, Provenance provenance, Map<String, Object> initFrom) {
         this.job = job;
         this.args = args;
         this.commandLine = commandLine;
@@ -68,6 +67,7 @@ final class TrainingRun implements AutoCloseable {
         this.partitions = partitions;
         this.run = run;
         this.provenance = provenance;
+        this.initFrom = initFrom;
     }
 
     /**
@@ -77,6 +77,12 @@ final class TrainingRun implements AutoCloseable {
      */
     static TrainingRun open(SparkSession spark, String job, Options.Args a, String[] commandLine, List<IdxHeader> otherInputs)
             throws IOException {
+        return open(spark, job, a, commandLine, otherInputs, java.util.Optional.empty());
+    }
+
+    /** As {@link #open}, for a run that starts from {@code warmStart}'s model (recorded in provenance as "init_from"). */
+    static TrainingRun open(SparkSession spark, String job, Options.Args a, String[] commandLine, List<IdxHeader> otherInputs,
+                            java.util.Optional<WarmStart> warmStart) throws IOException {
         JavaSparkContext jsc = SparkRuntime.context(spark);
         Configuration conf = jsc.hadoopConfiguration();
         DigitSource train = DigitSource.open(a.require("data"), DigitSource.Split.TRAIN, conf);
@@ -85,60 +91,75 @@ final class TrainingRun implements AutoCloseable {
             throw new UserError("spark.dynamicAllocation.enabled: training stages need a fixed set of executors (Spark's barrier"
                     + " stages do not work with dynamic allocation); submit with --conf spark.dynamicAllocation.enabled=false");
         StagePlan.of(a.integer("epochs-per-stage", 0), a.integer("max-stage-attempts", 1), jsc.getConf()); // bad values fail now
-        boolean resume = a.flag("resume");
-        RunDirectory run = RunDirectory.create(a.require("out"), a.flag("overwrite"), resume, conf);
+        List<String> inputPaths = new ArrayList<>(List.of(a.require("data")));
+        if (a.get("init-from") != null) inputPaths.add(a.get("init-from"));
+        RunOutput.Opened opened = RunOutput.open(job, a, conf, inputPaths);
+        if (opened.complete()) return new TrainingRun(job, a, commandLine, jsc, train, 0, opened.run(), null, null);
+        RunDirectory run = opened.run();
         try {
             // the one-JVM engine uses the partitions only to load the shards
             int partitions = ClusterResources.partitions(jsc.sc(), a.integer("partitions", 0), sparkEngine);
             List<IdxHeader> inputs = new ArrayList<>(List.of(train.images(), train.labels()));
             inputs.addAll(otherInputs);
             Provenance provenance = Provenance.of(spark, partitions, a.longValue("seed", 0), inputs, conf, commandLine);
-            if (resume) recordResumption(run, job, a, provenance);
-            else run.writeText("config.json", Json.pretty(config(job, a, provenance)));
-            return new TrainingRun(job, a, commandLine, jsc, train, partitions, run, provenance);
+            Map<String, Object> initFrom = warmStart.map(WarmStart::provenance).orElse(null);
+            TrainingRun training = new TrainingRun(job, a, commandLine, jsc, train, partitions, run, provenance, initFrom);
+            if (opened.state() == RunOutput.State.CONTINUED) recordResumption(run, provenance);
+            else run.writeText("config.json", Json.pretty(config(job, a, training.provenance())));
+            return training;
         } catch (IOException | RuntimeException e) {
-            if (resume) run.keepForResume();
+            if (opened.state() == RunOutput.State.CONTINUED) run.keepForResume();
             run.close();
             throw e;
         }
     }
 
-    private static Map<String, Object> config(String job, Options.Args a, Provenance provenance) {
+    /** True when --out already holds this job's finished run with the same configuration: nothing to do. */
+    boolean complete() {
+        return provenance == null;
+    }
+
+    /** A finished run's file (for a job that found its --out complete). */
+    byte[] finishedFile(String relative) throws IOException {
+        return run.readFinished(relative);
+    }
+
+    /** The finished run's metrics rows, saying that there was nothing to do. */
+    List<Map<String, Object>> finishedRows() throws IOException {
+        System.out.println(job + ": " + run.finalPath() + " is complete already (a finished run with the same configuration); nothing to do");
+        byte[] metrics = run.readFinished("metrics.jsonl");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        if (metrics != null)
+            for (String line : new String(metrics, StandardCharsets.UTF_8).split("\n")) if (!line.isBlank()) rows.add(Json.parse(line));
+        return rows;
+    }
+
+    private static Map<String, Object> config(String job, Options.Args a, Map<String, Object> provenance) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("job", job);
         config.put("config", a.effective());
-        config.put("provenance", provenance.toMap());
+        config.put("provenance", provenance);
         return config;
     }
 
     /**
-     * A resumed run must compute what the interrupted one would have: the same job, effective configuration (but for
-     * {@link #NOT_COMPARED}), partitions and data. Anything else is refused, naming what differs; the resumption is
-     * added to config.json's "resumed" list.
+     * A continued run must compute what the interrupted one would have: besides the flags ({@link RunOutput}), the same
+     * partitions and data. Anything else is refused, naming what differs; the resumption is added to config.json's
+     * "resumed" list.
      */
     @SuppressWarnings("unchecked")
-    private static void recordResumption(RunDirectory run, String job, Options.Args a, Provenance provenance) throws IOException {
-        Map<String, Object> kept = Json.parse(new String(run.readBytes("config.json"), StandardCharsets.UTF_8));
-        Map<String, Object> was = (Map<String, Object>) kept.get("config");
+    private static void recordResumption(RunDirectory run, Provenance provenance) throws IOException {
+        Map<String, Object> kept = Json.parse(new String(run.readUnfinished("config.json"), StandardCharsets.UTF_8));
         Map<String, Object> wasProvenance = (Map<String, Object>) kept.get("provenance");
         List<String> differences = new ArrayList<>();
-        if (!job.equals(kept.get("job"))) differences.add("job: " + kept.get("job") + " then, " + job + " now");
-        Set<String> keys = new TreeSet<>(was.keySet());
-        keys.addAll(a.effective().keySet());
-        for (String key : keys) {
-            if (NOT_COMPARED.contains(key)) continue;
-            Object then = was.get(key), now = a.effective().get(key);
-            if (then == null ? now != null : !then.toString().equals(String.valueOf(now)))
-                differences.add("--" + key + " " + then + " then, " + now + " now");
-        }
         Object partitionsThen = wasProvenance.get("partitions");
         if (partitionsThen != null && ((Number) partitionsThen).intValue() != provenance.partitions())
             differences.add("partitions " + partitionsThen + " then, " + provenance.partitions() + " now");
         if (!String.valueOf(wasProvenance.get("data_sha256")).equals(String.valueOf(provenance.toMap().get("data_sha256"))))
             differences.add("the data files' SHA-256");
         if (!differences.isEmpty())
-            throw new UserError("--resume: the unfinished run in " + run.stagingPath() + " was made with another configuration: "
-                    + String.join("; ", differences));
+            throw new UserError("the unfinished run in " + run.stagingPath() + " was made with other inputs: " + String.join("; ", differences)
+                    + "; pass --overwrite to start over");
         List<Object> resumed = new ArrayList<>((List<Object>) kept.getOrDefault("resumed", List.of()));
         Map<String, Object> now = new LinkedHashMap<>();
         now.put("at", Instant.now().toString());
@@ -215,9 +236,11 @@ final class TrainingRun implements AutoCloseable {
         return run;
     }
 
-    /** This run's provenance as model files carry it. */
+    /** This run's provenance as config.json and model files carry it, with the model it started from, if any. */
     Map<String, Object> provenance() {
-        return provenance.toMap();
+        Map<String, Object> map = provenance.toMap();
+        if (initFrom != null) map.put("init_from", initFrom);
+        return map;
     }
 
     Configuration hadoopConfiguration() {
@@ -234,6 +257,6 @@ final class TrainingRun implements AutoCloseable {
     @Override
     public void close() throws IOException {
         if (shards != null) shards.close();
-        run.close();
+        if (!complete()) run.close();
     }
 }

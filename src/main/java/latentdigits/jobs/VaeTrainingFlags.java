@@ -19,6 +19,7 @@ public final class VaeTrainingFlags {
             .value("validation", "N", "training images held out, chosen with --seed, for the validation curve")
             .value("averaging-frequency", "F", "minibatches each worker fits between two parameter averagings")
             .value("outer-learning-rate", "ETA", "scale of each averaging round's change: 1 = DL4J's plain average, W (the number of workers) = the sum of their updates, 0 = 1.5 W")
+            .value("init-from", "MODEL", "start from a trained VAE of the same architecture (a model.zip, a run directory, or a published MODELS/latest) instead of random weights")
             .value("eval-limit", "N", "training images scored after each epoch for the training curve")
             .value("eval-batch", "B", "batch size when scoring")
             .value("from-index", "I", "test image at the left of interpolation.png (default: the first 5 of the test set)")

@@ -181,10 +181,37 @@ public final class ModelFiles {
         return loaded.metadata();
     }
 
-    public static byte[] readBytes(String file, Configuration conf) throws IOException {
-        Path path = new Path(file);
+    /** The name of a published model set's pointer file: it holds the name of the version it points to. */
+    public static final String LATEST = "latest";
+
+    /**
+     * The model.zip a --model (or --init-from) value names: the file itself; a run directory's model.zip; or, for a
+     * published model set's {@value #LATEST} pointer, the model.zip of the version it names. Null when the path does not
+     * exist.
+     */
+    public static String resolve(String given, Configuration conf) throws IOException {
+        Path path = new Path(given);
         FileSystem fs = HadoopFs.of(path, conf);
-        if (!fs.exists(path)) throw new UserError("--model " + file + ": file not found");
+        if (!fs.exists(path)) return null;
+        if (fs.getFileStatus(path).isDirectory()) return new Path(path, "model.zip").toString();
+        if (path.getName().equals(LATEST)) {
+            String version;
+            try (InputStream in = fs.open(path)) {
+                version = new String(in.readNBytes(256), java.nio.charset.StandardCharsets.UTF_8).trim();
+            }
+            if (!version.matches("[A-Za-z0-9._-]+"))
+                throw new UserError(given + ": expected the name of a published version, found '" + version + "'");
+            return new Path(new Path(path.getParent(), version), "model.zip").toString();
+        }
+        return path.toString();
+    }
+
+    /** The bytes of the model {@code file} names ({@link #resolve}); {@code flag} names it in the error if there is none. */
+    public static byte[] readBytes(String file, String flag, Configuration conf) throws IOException {
+        String resolved = resolve(file, conf);
+        Path path = resolved == null ? null : new Path(resolved);
+        FileSystem fs = HadoopFs.of(new Path(file), conf);
+        if (path == null || !fs.exists(path)) throw new UserError(flag + " " + file + ": file not found" + (resolved != null ? " (" + resolved + ")" : ""));
         try (InputStream in = fs.open(path)) {
             return in.readAllBytes();
         }

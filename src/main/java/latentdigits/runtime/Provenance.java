@@ -114,7 +114,7 @@ public record Provenance(String gitCommit, Instant startedAt, String host, Strin
     }
 
     /** Set by submit.sh (-Dlatentdigits.git.commit); else asks git in the working directory. */
-    static String currentGitCommit() {
+    public static String currentGitCommit() {
         String fromLauncher = System.getProperty("latentdigits.git.commit");
         if (fromLauncher != null && !fromLauncher.isBlank()) return fromLauncher;
         try {

@@ -33,6 +33,34 @@ public final class HadoopFs {
         }
     }
 
+    /**
+     * The file system of an output path given by flag {@code flag}: an unknown scheme, or one whose file system cannot
+     * be reached, is the user's to fix, named before any work starts.
+     */
+    public static FileSystem forOutput(Path path, String flag, Configuration conf) {
+        try {
+            return of(path, conf);
+        } catch (org.apache.hadoop.fs.UnsupportedFileSystemException e) {
+            throw new UserError(flag + " " + path + ": no file system for scheme '" + path.toUri().getScheme()
+                    + "' (expected file:, hdfs:, s3a: ... with its Hadoop module on the classpath)");
+        } catch (IOException e) {
+            throw new UserError(flag + " " + path + ": cannot reach its file system (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Checks that {@code dir} can be created and written in, before any work: a probe file is made and removed. */
+    public static void requireWritable(FileSystem fs, Path dir, String flag, Path shown) {
+        Path probe = new Path(dir, ".latent-digits-probe-" + java.util.UUID.randomUUID().toString().substring(0, 8));
+        try {
+            fs.mkdirs(dir);
+            fs.create(probe, true).close();
+            fs.delete(probe, false);
+        } catch (IOException e) {
+            throw new UserError(flag + " " + shown + ": cannot write in " + dir + " (" + e.getClass().getSimpleName() + ": "
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + ")");
+        }
+    }
+
     public static FileSystem of(Path path, Configuration conf) throws IOException {
         FileSystem fs = path.getFileSystem(conf);
         fs.setWriteChecksum(false);

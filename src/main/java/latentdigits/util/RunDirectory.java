@@ -20,7 +20,7 @@ import java.util.UUID;
 
 /**
  * A job's output directory, written in a staging directory beside it ({@code .NAME.partial}) and renamed into place
- * only when the job succeeds, so a scheduler never sees half a run. Every file in it is written under a temporary name
+ * only when the job succeeds, so a scheduler never sees half a run; one job at a time ({@link OutputLock}). Every file in it is written under a temporary name
  * and renamed when complete. A training run's checkpoints ({@code checkpoint/epoch-NNNNN.bin}) stay in the staging
  * directory when the job fails or is killed, so the same command with {@code --resume} continues it. Works on any
  * Hadoop file system.
@@ -30,43 +30,72 @@ public final class RunDirectory implements AutoCloseable {
     private final Path target;
     private final Path staging;
     private final FileSystem fs;
-    private final boolean overwrite;
+    private final OutputLock lock;
     private final List<String> metricLines = new ArrayList<>();
-    private boolean committed, kept;
+    private boolean replaceFinished, owned, committed, kept;
 
-    private RunDirectory(Path target, Path staging, FileSystem fs, boolean overwrite) {
+    private RunDirectory(Path target, FileSystem fs, OutputLock lock) {
         this.target = target;
-        this.staging = staging;
+        this.staging = new Path(target.getParent(), "." + target.getName() + ".partial");
         this.fs = fs;
-        this.overwrite = overwrite;
+        this.lock = lock;
     }
 
     /**
-     * Opens the run for {@code out}, failing at once (before any work) when it exists and --overwrite was not given.
-     * With {@code resume}, continues the unfinished run kept in the staging directory; without it, an unfinished run
-     * with a checkpoint is refused (--resume continues it, --overwrite starts over), and staging with nothing worth
-     * keeping (a job killed before its first checkpoint) is cleared.
+     * Opens {@code out} for this job alone: its file system must be known and its parent writable (checked before any
+     * work), and its lock ({@link OutputLock}) is held until {@link #close()}. What to do with a finished or an
+     * unfinished run already there is the caller's decision ({@link #finished()}, {@link #unfinishedEpochs()}).
      */
-    public static RunDirectory create(String out, boolean overwrite, boolean resume, Configuration conf) throws IOException {
+    public static RunDirectory open(String out, Configuration conf) throws IOException {
         Path target = new Path(out);
-        FileSystem fs = HadoopFs.of(target, conf);
+        FileSystem fs = HadoopFs.forOutput(target, "--out", conf);
         target = fs.makeQualified(target);
-        if (fs.exists(target) && !overwrite)
-            throw new UserError("--out " + out + ": already exists; choose another directory or pass --overwrite");
-        Path staging = new Path(target.getParent(), "." + target.getName() + ".partial");
-        RunDirectory run = new RunDirectory(target, staging, fs, overwrite);
-        Integer lastEpoch = fs.exists(staging) ? run.lastCheckpointedEpoch() : null;
-        if (resume) {
-            if (lastEpoch == null)
-                throw new UserError("--resume: no unfinished run of --out " + out + " to continue (no checkpoint in " + staging + ")");
-        } else if (lastEpoch != null && !overwrite) {
-            throw new UserError("--out " + out + ": an unfinished run is kept in " + staging + " (epochs 1-" + lastEpoch
-                    + " done); continue it with --resume, or start over with --overwrite");
-        } else if (fs.exists(staging)) {
-            fs.delete(staging, true);
+        if (target.getParent() == null) throw new UserError("--out " + out + ": expected a directory below a parent, found the root");
+        HadoopFs.requireWritable(fs, target.getParent(), "--out", target);
+        return new RunDirectory(target, fs, OutputLock.acquire(fs, target, "--out"));
+    }
+
+    /** True when {@code out} holds a finished run (or anything else). */
+    public boolean finished() throws IOException {
+        return fs.exists(target);
+    }
+
+    /** A file of the finished run, or null when it has none. */
+    public byte[] readFinished(String relative) throws IOException {
+        Path p = new Path(target, relative);
+        if (!fs.exists(p)) return null;
+        try (InputStream in = fs.open(p)) {
+            return in.readAllBytes();
         }
+    }
+
+    /** The last epoch an unfinished run in the staging directory checkpointed, or null when there is none. */
+    public Integer unfinishedEpochs() throws IOException {
+        if (!fs.exists(staging)) return null;
+        List<FileStatus> all = checkpoints();
+        return all.isEmpty() ? null : epochOf(all.get(all.size() - 1).getPath());
+    }
+
+    /** Starts with an empty staging directory (a previous attempt's leftovers removed); {@code replace}: the finished run too, at commit. */
+    public void startFresh(boolean replace) throws IOException {
+        if (fs.exists(staging)) fs.delete(staging, true);
         fs.mkdirs(staging);
-        return run;
+        replaceFinished = replace;
+        owned = true;
+    }
+
+    /** Continues the unfinished run in the staging directory. */
+    public void continueUnfinished() {
+        owned = true;
+    }
+
+    /** A file of the unfinished run in the staging directory, or null when it has none. */
+    public byte[] readUnfinished(String relative) throws IOException {
+        Path p = resolve(relative);
+        if (!fs.exists(p)) return null;
+        try (InputStream in = fs.open(p)) {
+            return in.readAllBytes();
+        }
     }
 
     public String finalPath() {
@@ -124,12 +153,6 @@ public final class RunDirectory implements AutoCloseable {
         writeBytes(relative, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    public byte[] readBytes(String relative) throws IOException {
-        try (InputStream in = fs.open(resolve(relative))) {
-            return in.readAllBytes();
-        }
-    }
-
     public boolean exists(String relative) throws IOException {
         return fs.exists(resolve(relative));
     }
@@ -178,11 +201,6 @@ public final class RunDirectory implements AutoCloseable {
     public record Stored(String path, byte[] bytes) {
     }
 
-    private Integer lastCheckpointedEpoch() throws IOException {
-        List<FileStatus> all = checkpoints();
-        return all.isEmpty() ? null : epochOf(all.get(all.size() - 1).getPath());
-    }
-
     private List<FileStatus> checkpoints() throws IOException {
         Path dir = resolve(CHECKPOINTS);
         if (!fs.exists(dir)) return List.of();
@@ -205,7 +223,10 @@ public final class RunDirectory implements AutoCloseable {
 
     public void commit() throws IOException {
         if (fs.exists(target)) {
-            if (!overwrite) throw new UserError("--out " + target + ": appeared while the job ran; output left in " + staging);
+            if (!replaceFinished) {
+                kept = true; // another writer ignored the lock: its output stays, and so does this one
+                throw new JobFailure("--out " + target + ": appeared while this job ran; this job's output is left in " + staging);
+            }
             Path old = new Path(target.getParent(), "." + target.getName() + ".old-" + UUID.randomUUID().toString().substring(0, 8));
             if (!fs.rename(target, old)) throw new IOException("cannot move old " + target + " aside");
             if (!fs.rename(staging, target)) throw new IOException("cannot rename " + staging + " to " + target);
@@ -218,19 +239,27 @@ public final class RunDirectory implements AutoCloseable {
 
     /**
      * For a run that failed but produced something worth keeping (the last good checkpoint of a diverged training):
-     * renames the staging directory to {@code <out>.<suffix>} (never to {@code <out>} itself) and returns that path.
+     * renames the staging directory to {@code <out>.<suffix>} — or, if that exists from an earlier attempt,
+     * {@code <out>.<suffix>-2}, -3 ... (never replacing one, never {@code <out>} itself) — and returns that path.
      */
     public String keepAsFailed(String suffix) throws IOException {
         Path kept = new Path(target.getParent(), target.getName() + "." + suffix);
-        fs.delete(kept, true);
+        for (int n = 2; fs.exists(kept); n++) kept = new Path(target.getParent(), target.getName() + "." + suffix + "-" + n);
         if (!fs.rename(staging, kept)) throw new IOException("cannot rename " + staging + " to " + kept);
         committed = true;
         return kept.toString();
     }
 
-    /** Without a commit, the staging directory is removed unless kept for --resume: a failed job leaves no partial output. */
+    /**
+     * Without a commit, the staging directory this job started or continued is removed unless kept for --resume: a
+     * failed job leaves no partial output (and one refused before it began leaves what was there). The lock is released.
+     */
     @Override
     public void close() throws IOException {
-        if (!committed && !kept) fs.delete(staging, true);
+        try {
+            if (owned && !committed && !kept) fs.delete(staging, true);
+        } finally {
+            lock.close();
+        }
     }
 }

@@ -31,10 +31,12 @@ class ThreadCpuTest {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "needs Linux /proc");
         // Java thread names reach the kernel (first 15 bytes), which is how the benchmark tells the roles apart
         Object done = new Object();
+        java.lang.management.ThreadMXBean cpu = java.lang.management.ManagementFactory.getThreadMXBean();
         Thread alive = new Thread(() -> {
-            long until = System.nanoTime() + 300_000_000L;
+            // 0.3 s of this thread's own CPU time, however busy the machine is
+            long until = cpu.getCurrentThreadCpuTime() + 300_000_000L;
             double x = 0;
-            while (System.nanoTime() < until) x += Math.sqrt(x + 1);
+            while (cpu.getCurrentThreadCpuTime() < until) for (int i = 0; i < 10_000; i++) x += Math.sqrt(x + 1);
             if (x < 0) System.out.println(x);
             synchronized (done) {
                 try {
@@ -47,7 +49,7 @@ class ThreadCpuTest {
         ThreadCpu start = ThreadCpu.snapshot();
         assertTrue(start.available());
         alive.start();
-        Thread.sleep(600);
+        while (alive.getState() != Thread.State.TIMED_WAITING && alive.isAlive()) Thread.sleep(20); // done spinning
         Map<ThreadCpu.Role, Double> used = ThreadCpu.snapshot().secondsSince(start);
         synchronized (done) {
             done.notifyAll();

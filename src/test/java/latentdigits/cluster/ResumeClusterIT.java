@@ -66,9 +66,12 @@ class ResumeClusterIT {
         assertTrue(Files.readString(killed.resolve("config.json")).contains("\"resumed\""), "config.json records the resumption");
     }
 
-    /** --resume with another configuration than the unfinished run's is refused, naming what differs, and keeps the run. */
+    /**
+     * Another configuration than the unfinished run's is refused, naming what differs, and keeps the run; the same
+     * command (with or without --resume) continues it.
+     */
     @Test
-    void aResumeWithAnotherConfigurationIsRefused() throws Exception {
+    void anotherConfigurationIsRefusedAndTheSameCommandContinues() throws Exception {
         Path out = tmp.resolve("run");
         String[] command = command(out, "train-vae", "--train-limit", "3000", "--validation", "300", "--eval-limit", "300", "--epochs", "6");
         SubmitProcess run = SubmitProcess.start(command);
@@ -76,11 +79,12 @@ class ResumeClusterIT {
         run.kill();
         SubmitProcess.Result refused = SubmitProcess.run(Duration.ofMinutes(5), with(command, "--resume", "--learning-rate", "0.002"));
         assertEquals(2, refused.exitCode(), refused.output());
-        assertTrue(refused.lastLine().contains("--learning-rate 0.001 then, 0.002 now"), refused.lastLine());
+        assertTrue(refused.lastLine().contains("was made with another configuration (--learning-rate 0.001 then, 0.002 now)"), refused.lastLine());
+        SubmitProcess.Result continued = SubmitProcess.run(Duration.ofMinutes(5), command);
+        assertEquals(0, continued.exitCode(), continued.output());
+        assertTrue(continued.output().contains("resuming after epoch"), "the same command continues the unfinished run:\n" + continued.output());
         SubmitProcess.Result again = SubmitProcess.run(Duration.ofMinutes(5), command);
-        assertEquals(2, again.exitCode(), again.output());
-        assertTrue(again.lastLine().contains("an unfinished run is kept in") && again.lastLine().contains("--resume"), again.lastLine());
-        SubmitProcess.Result resumed = SubmitProcess.run(Duration.ofMinutes(5), with(command, "--resume"));
-        assertEquals(0, resumed.exitCode(), resumed.output());
+        assertEquals(0, again.exitCode(), again.output());
+        assertTrue(again.output().contains("is complete already"), again.output());
     }
 }

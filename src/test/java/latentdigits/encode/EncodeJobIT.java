@@ -35,7 +35,7 @@ class EncodeJobIT {
     void encodesEveryImageToTheSameMeansAsOneJvm() throws Exception {
         SparkSession spark = TestSpark.local2();
         VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 21, DataType.FLOAT));
-        Path model = tmp.resolve("model.zip");
+        Path model = Files.createDirectories(tmp.resolve("model")).resolve("model.zip");
         Files.write(model, vae.toBytes(Map.of("test", true)));
         Path out = tmp.resolve("encoded");
         int n = 2500;

@@ -65,7 +65,7 @@ class HdfsJobsIT {
             assertTrue(config.toString().contains(data), "provenance names the HDFS data files");
             assertFalse(fs.listStatus(new Path(runs)).length == 0);
             for (var status : fs.listStatus(new Path(runs)))
-                assertFalse(status.getPath().getName().contains(".tmp-"), "staging left behind: " + status.getPath());
+                assertFalse(status.getPath().getName().startsWith("."), "staging, a lock or a temporary file left behind: " + status.getPath());
         }
     }
 }

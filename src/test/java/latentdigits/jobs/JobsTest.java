@@ -84,4 +84,17 @@ class JobsTest {
         assertTrue(o.err().contains("--model") && o.err().contains("missing.zip: file not found"), o.err());
         assertFalse(Files.exists(out));
     }
+
+    /** An output on a file system nobody knows is one line, exit 2, before any work (fetch-data and publish alike). */
+    @Test
+    void anUnknownSchemeIsOneLineBeforeAnyWork() {
+        Outcome fetch = run(FetchDataJob.OPTIONS, a -> {
+            FetchDataJob.fetch(a.require("dest"));
+            return 0;
+        }, "--dest", "nosuchfs://bucket/mnist");
+        assertEquals(2, fetch.code(), fetch.err());
+        assertEquals("fetch-data: error: --dest nosuchfs://bucket/mnist: no file system for scheme 'nosuchfs' (expected file:, hdfs:, s3a: ...)"
+                .substring(0, 70), fetch.err().trim().substring(0, 70));
+        assertEquals(1, fetch.err().trim().lines().count(), fetch.err());
+    }
 }

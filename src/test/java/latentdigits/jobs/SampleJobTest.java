@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -28,7 +29,7 @@ class SampleJobTest {
     @Test
     void writesAnIdxFileOfNDigitsAndAPngSheet() throws Exception {
         VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 8, DataType.FLOAT));
-        Path model = tmp.resolve("model.zip");
+        Path model = Files.createDirectories(tmp.resolve("run")).resolve("model.zip");
         Files.write(model, vae.toBytes(Map.of()));
         Path idx = tmp.resolve("out/samples.idx"), png = tmp.resolve("out/samples.png");
         Configuration conf = new Configuration();
@@ -51,21 +52,22 @@ class SampleJobTest {
         assertEquals(10 * 58 + 2 + 40, sheet.getWidth());
         assertEquals(4 * 58 + 2 + 56, sheet.getHeight());
         try (var files = Files.list(tmp.resolve("out"))) {
-            assertEquals(2, files.count(), "only the two outputs, no temporary files");
+            assertEquals(List.of("samples.idx", "samples.idx.json", "samples.png"), files.map(f -> f.getFileName().toString()).sorted().toList(),
+                    "the two outputs and the record of how they were made, no temporary files or lock");
         }
 
         int again = JobsTest.run(SampleJob.OPTIONS, a -> {
             SampleJob.sample(a, conf);
             return 0;
         }, "--model", model.toString(), "--n", "5", "--out", idx.toString()).code();
-        assertEquals(2, again, "an existing output is not overwritten without --overwrite");
+        assertEquals(2, again, "an existing output made otherwise is not overwritten without --overwrite");
         assertEquals(37, IdxFiles.readHeader(idx.toString(), 3, conf).count());
     }
 
     @Test
     void samplesAGanModelToo() throws Exception {
         latentdigits.model.GanModel gan = latentdigits.model.GanModel.create(latentdigits.model.GanNetworks.Spec.study(1e-3, 0.5, 9));
-        Path model = tmp.resolve("gan.zip");
+        Path model = Files.createDirectories(tmp.resolve("gan")).resolve("model.zip");
         Files.write(model, gan.toBytes(Map.of()));
         Path idx = tmp.resolve("gan.idx");
         Configuration conf = new Configuration();

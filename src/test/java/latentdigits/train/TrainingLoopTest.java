@@ -1,7 +1,6 @@
 package latentdigits.train;
 
 import latentdigits.util.RunDirectory;
-import latentdigits.util.UserError;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,8 +80,12 @@ class TrainingLoopTest {
         }
     }
 
+    /** The run directory of {@code out}, started afresh or (resume) continuing its unfinished run. */
     private RunDirectory open(Path out, boolean overwrite, boolean resume) throws Exception {
-        return RunDirectory.create(out.toString(), overwrite, resume, new Configuration());
+        RunDirectory run = RunDirectory.open(out.toString(), new Configuration());
+        if (resume) run.continueUnfinished();
+        else run.startFresh(overwrite);
+        return run;
     }
 
     /** metrics.jsonl without the timing columns. */
@@ -126,8 +129,9 @@ class TrainingLoopTest {
             run.keepForResume();
         }
         assertFalse(Files.exists(broken));
-        UserError refused = assertThrows(UserError.class, () -> open(broken, false, false));
-        assertTrue(refused.getMessage().contains("epochs 1-2 done") && refused.getMessage().contains("--resume"), refused.getMessage());
+        try (RunDirectory run = RunDirectory.open(broken.toString(), new Configuration())) {
+            assertEquals(2, run.unfinishedEpochs(), "epochs 1-2 are kept for the next attempt");
+        }
         try (RunDirectory run = open(broken, false, true)) {
             List<Map<String, Object>> rows = TrainingLoop.run(new FakeTrainer(99), 5, run);
             assertEquals(5, rows.size());
@@ -137,17 +141,17 @@ class TrainingLoopTest {
         assertArrayEquals("model of epoch 5".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(broken.resolve("model.zip")));
     }
 
+    /** A second lock on the same output, while the first is held, is refused, naming the holder. */
     @Test
-    void resumeNeedsAnUnfinishedRunAndOverwriteStartsOver() throws Exception {
+    void oneWriterAtATime() throws Exception {
         Path out = tmp.resolve("run");
-        UserError nothing = assertThrows(UserError.class, () -> open(out, false, true));
-        assertTrue(nothing.getMessage().startsWith("--resume: no unfinished run of --out"), nothing.getMessage());
-        try (RunDirectory run = open(out, false, false)) {
-            assertThrows(IllegalStateException.class, () -> TrainingLoop.run(new FakeTrainer(99, 2), 3, run));
-            run.keepForResume();
+        try (RunDirectory first = open(out, false, false)) {
+            latentdigits.util.JobFailure refused = assertThrows(latentdigits.util.JobFailure.class,
+                    () -> RunDirectory.open(out.toString(), new Configuration()));
+            assertTrue(refused.getMessage().contains("another attempt is writing it (host "), refused.getMessage());
         }
-        try (RunDirectory run = open(out, true, false)) {
-            assertEquals(3, TrainingLoop.run(new FakeTrainer(99), 3, run).size());
+        try (RunDirectory again = open(out, false, false)) {
+            assertFalse(again.finished(), "the lock is released when the first closes");
         }
     }
 
@@ -163,6 +167,13 @@ class TrainingLoopTest {
         Path kept = tmp.resolve("run.diverged");
         assertArrayEquals("model of epoch 2".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(kept.resolve("model.zip")));
         assertEquals(2, Files.readAllLines(kept.resolve("metrics.jsonl")).size());
+
+        try (RunDirectory run = open(out, false, false)) { // diverges again: the first one's remains are not replaced
+            e = assertThrows(TrainingDivergedException.class, () -> TrainingLoop.run(new FakeTrainer(2), 5, run));
+        }
+        assertTrue(e.getMessage().contains("run.diverged-2"), e.getMessage());
+        assertEquals(2, Files.readAllLines(kept.resolve("metrics.jsonl")).size(), "the first diverged run is kept as it was");
+        assertEquals(1, Files.readAllLines(tmp.resolve("run.diverged-2/metrics.jsonl")).size());
     }
 
     @Test
