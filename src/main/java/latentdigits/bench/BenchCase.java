@@ -2,7 +2,10 @@ package latentdigits.bench;
 
 import latentdigits.util.Numbers;
 import latentdigits.data.DigitSource;
+import latentdigits.data.IdxInput;
+import latentdigits.encode.EncodeStats;
 import latentdigits.encode.LatentEncoder;
+import latentdigits.encode.LatentTable;
 import latentdigits.jobs.Options;
 import latentdigits.model.MlpVae;
 import latentdigits.model.VaeModel;
@@ -131,6 +134,11 @@ public final class BenchCase {
         return r;
     }
 
+    /**
+     * The encode job's pipeline (records read by the tasks, encoded a batch at a time, written as Parquet by the
+     * executors) over the test set tiled to each size, into a temporary directory removed after each size. The driver's
+     * heap after a GC is read once a second while the job runs; its largest value is reported.
+     */
     static Map<String, Object> encode(String[] args) throws Exception {
         String master = args[1], data = args[2];
         int batch = Integer.parseInt(args[3]);
@@ -138,32 +146,57 @@ public final class BenchCase {
         SparkSession spark = SparkRuntime.session("bench", master);
         JavaSparkContext jsc = SparkRuntime.context(spark);
         Configuration conf = jsc.hadoopConfiguration();
-        DigitSource test = DigitSource.open(data, DigitSource.Split.TEST, conf);
+        String[] test = DigitSource.files(data, DigitSource.Split.TEST, conf);
         VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 1, DataType.FLOAT));
         Broadcast<byte[]> model = jsc.broadcast(vae.toBytes(Map.of("bench", true)));
-        int partitions = ClusterResources.partitions(jsc.sc(), 0, false);
-        HadoopConf hadoop = new HadoopConf(conf);
-        LatentEncoder.encode(jsc, model, test, hadoop, 0, partitions, batch, false).count(); // warm-up
+        int slots = ClusterResources.partitions(jsc.sc(), 0, false);
+        Path scratch = Files.createTempDirectory("bench-encode");
         List<Map<String, Object>> runs = new ArrayList<>();
-        for (long n : sizes) {
-            DigitSource tiled = test.tiled((int) ((n + test.count() - 1) / test.count()));
-            long start = System.nanoTime();
-            int tasks = LatentEncoder.defaultTasks(n, partitions);
-            long rows = LatentEncoder.encode(jsc, model, tiled, hadoop, n, tasks, batch, false).count();
-            double s = seconds(start);
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("images", rows);
-            r.put("seconds", Numbers.round(s, 3));
-            r.put("images_per_s", Numbers.round(rows / s, 0));
-            r.put("tasks", tasks);
-            r.put("driver_heap_after_gc_mb", heapAfterGcMb());
-            runs.add(r);
+        try {
+            encodeOnce(spark, test, scratch, 10_000, 1, slots, batch, model); // warm-up
+            for (long n : sizes) {
+                int tiles = (int) ((n + 9_999) / 10_000);
+                double heapBefore = heapAfterGcMb();
+                java.util.concurrent.atomic.AtomicReference<Double> heapPeak = new java.util.concurrent.atomic.AtomicReference<>(heapBefore);
+                java.util.concurrent.ScheduledExecutorService sampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+                sampler.scheduleAtFixedRate(() -> heapPeak.accumulateAndGet(heapAfterGcMb(), Math::max), 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+                long start = System.nanoTime();
+                Map<String, Object> r = encodeOnce(spark, test, scratch, n, tiles, slots, batch, model);
+                double s = seconds(start);
+                sampler.shutdownNow();
+                long rows = ((Number) r.get("images")).longValue();
+                r.put("seconds", Numbers.round(s, 3));
+                r.put("images_per_s", Numbers.round(rows / s, 0));
+                r.put("driver_heap_before_mb", heapBefore);
+                r.put("driver_heap_peak_after_gc_mb", heapPeak.get());
+                runs.add(r);
+                System.err.println("bench: encode " + Json.line(r));
+            }
+        } finally {
+            org.apache.commons.io.FileUtils.deleteDirectory(scratch.toFile());
         }
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("case", "encode (encoder only) Spark " + master);
+        r.put("case", "encode (encoder only, Parquet out) Spark " + master);
         r.put("master", master);
         r.put("batch", batch);
         r.put("runs", runs);
+        return r;
+    }
+
+    private static Map<String, Object> encodeOnce(SparkSession spark, String[] test, Path scratch, long n, int tiles, int slots,
+                                                  int batch, Broadcast<byte[]> model) throws Exception {
+        JavaSparkContext jsc = SparkRuntime.context(spark);
+        IdxInput input = IdxInput.open(jsc, List.of(test[0]), List.of(test[1]), scratch.resolve("idx").toString(), n, tiles, 0, slots,
+                Map.of("path", test[0], "tiles", tiles));
+        EncodeStats stats = new EncodeStats(jsc.sc());
+        Path out = scratch.resolve("latent-" + n + ".parquet");
+        spark.createDataFrame(LatentTable.encoded(input.records(), model, batch, false, false, 2, LatentEncoder.BadRecords.fail(), stats, null),
+                LatentTable.schema(2, false)).write().parquet(out.toUri().toString());
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("images", stats.images.value());
+        r.put("tasks", input.records().getNumPartitions());
+        r.put("parquet_mb", Numbers.round(org.apache.commons.io.FileUtils.sizeOfDirectory(out.toFile()) / 1048576.0, 1));
+        org.apache.commons.io.FileUtils.deleteDirectory(out.toFile());
         return r;
     }
 

@@ -38,6 +38,8 @@ public final class BenchJob {
             .value("averaging-frequency", "F", "minibatches between averaging rounds in the Spark cases (default: train-vae's)")
             .value("encode-sizes", "N,N,...", "how many images to encode (the test set tiled as often as needed)")
             .value("encode-batch", "B", "images per encoder call")
+            .value("pytorch", "PYTHON", "python with torch for the PyTorch references (bench/pytorch/); none = skip them")
+            .toggle("encode-only", "only the encode benchmark and its PyTorch reference")
             .toggle("quick", "a few minutes: 2 measured epochs on 20,000 images, one pair");
 
     private BenchJob() {
@@ -55,7 +57,7 @@ public final class BenchJob {
             String[] trainFlags = flags.toArray(String[]::new);
             int pairs = quick ? 1 : a.integer("pairs", 1);
             List<Double> ratios = new ArrayList<>();
-            for (int pair = 1; pair <= pairs; pair++) {
+            for (int pair = 1; pair <= pairs && !a.flag("encode-only"); pair++) {
                 Map<String, Object> oneJvm = run(concat(new String[]{"train", "jvm", "local[1]", warmup, epochs, data}, trainFlags));
                 oneJvm.put("pair", pair);
                 results.add(oneJvm);
@@ -66,6 +68,7 @@ public final class BenchJob {
                 ratios.add(num(twoCores, "s_per_epoch") / num(oneJvm, "s_per_epoch"));
             }
             results.add(run(new String[]{"encode", "local[2]", data, a.require("encode-batch"), a.require("encode-sizes")}));
+            List<Map<String, Object>> torch = PyTorchReference.encode(a.require("pytorch"), a.require("encode-sizes"), 2, a.integer("encode-batch", 1));
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("date", Instant.now().toString());
@@ -73,13 +76,15 @@ public final class BenchJob {
             report.put("quick", quick);
             Map<String, Object> speedUp = new LinkedHashMap<>();
             speedUp.put("per_pair", ratios.stream().map(x -> Numbers.round(x, 3)).toList());
-            speedUp.put("median", Numbers.round(BenchCase.median(ratios), 3));
+            if (!ratios.isEmpty()) speedUp.put("median", Numbers.round(BenchCase.median(ratios), 3));
             report.put("local2_over_one_jvm", speedUp);
             report.put("results", results);
+            report.put("pytorch_encode", torch);
             String out = a.require("out");
             HadoopFs.writeAtomically(out, new Configuration(), s -> s.write(Json.pretty(report).getBytes(StandardCharsets.UTF_8)));
             System.out.println(table(results));
-            System.out.printf("Spark local[2] / one JVM, seconds per epoch, pair by pair: %s; median %.2f%n",
+            System.out.println(PyTorchReference.sideBySide(results, torch));
+            if (!ratios.isEmpty()) System.out.printf("Spark local[2] / one JVM, seconds per epoch, pair by pair: %s; median %.2f%n",
                     String.join(", ", ratios.stream().map(x -> String.format("%.2f", x)).toList()), BenchCase.median(ratios));
             System.out.println("bench: wrote " + out);
             return 0;
@@ -111,8 +116,10 @@ public final class BenchJob {
     }
 
     static String table(List<Map<String, Object>> results) {
-        StringBuilder sb = new StringBuilder("\nVAE training (median epoch after warm-up)\n");
-        sb.append(String.format("%-50s %8s %10s %9s %12s %9s %9s %9s%n", "case", "s/epoch", "images/s", "jobs/ep",
+        StringBuilder sb = new StringBuilder();
+        boolean training = results.stream().anyMatch(r -> r.containsKey("s_per_epoch"));
+        if (training) sb.append("\nVAE training (median epoch after warm-up)\n");
+        if (training) sb.append(String.format("%-50s %8s %10s %9s %12s %9s %9s %9s%n", "case", "s/epoch", "images/s", "jobs/ep",
                 "outside fit", "start-up", "data prep", "peak RSS"));
         for (Map<String, Object> r : results) {
             if (!r.containsKey("s_per_epoch")) continue;
@@ -121,9 +128,9 @@ public final class BenchJob {
                     num(r, "s_per_epoch"), num(r, "images_per_s"), r.get("spark_jobs_per_epoch"), num(r, "outside_fit_s_per_epoch"),
                     num(r, "startup_s"), num(r, "data_prep_s"), num(r, "peak_rss_mb")));
         }
-        sb.append("\nCPU seconds per measured epoch, by thread (the compiler, collector and native-release threads run on the\n")
+        if (training) sb.append("\nCPU seconds per measured epoch, by thread (the compiler, collector and native-release threads run on the\n")
                 .append("idle second core in one JVM, but take their time from the training tasks in local[2])\n");
-        sb.append(String.format("%-50s %9s %9s %9s %9s %9s %12s%n", "case", "training", "JIT", "GC", "native", "other", "cores busy"));
+        if (training) sb.append(String.format("%-50s %9s %9s %9s %9s %9s %12s%n", "case", "training", "JIT", "GC", "native", "other", "cores busy"));
         for (Map<String, Object> r : results) {
             @SuppressWarnings("unchecked") Map<String, Object> cpu = (Map<String, Object>) r.get("cpu_s_per_epoch_by_thread");
             if (cpu == null) continue;
@@ -135,11 +142,11 @@ public final class BenchJob {
             if (!r.containsKey("runs")) continue;
             sb.append("\n").append(r.get("case")).append(", batch ").append(r.get("batch"))
                     .append(String.format(", peak RSS %.0f MB%n", num(r, "peak_rss_mb")));
-            sb.append(String.format("%12s %9s %12s %7s %22s%n", "images", "seconds", "images/s", "tasks", "driver heap after GC"));
+            sb.append(String.format("%12s %9s %12s %7s %12s %26s%n", "images", "seconds", "images/s", "tasks", "Parquet", "driver heap after GC, peak"));
             @SuppressWarnings("unchecked") List<Map<String, Object>> runs = (List<Map<String, Object>>) r.get("runs");
             for (Map<String, Object> run : runs)
-                sb.append(String.format("%,12d %9.2f %,12.0f %7s %19.0f MB%n", ((Number) run.get("images")).longValue(),
-                        num(run, "seconds"), num(run, "images_per_s"), run.get("tasks"), num(run, "driver_heap_after_gc_mb")));
+                sb.append(String.format("%,12d %9.2f %,12.0f %7s %9.0f MB %23.0f MB%n", ((Number) run.get("images")).longValue(),
+                        num(run, "seconds"), num(run, "images_per_s"), run.get("tasks"), num(run, "parquet_mb"), num(run, "driver_heap_peak_after_gc_mb")));
         }
         return sb.toString();
     }

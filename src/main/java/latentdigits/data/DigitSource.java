@@ -38,9 +38,13 @@ public record DigitSource(IdxHeader images, IdxHeader labels, int repeat) implem
 
     /** Opens {dir}/{train|t10k}-{images-idx3|labels-idx1}-ubyte, raw or with .gz, and checks the pair. */
     public static DigitSource open(String dir, Split split, Configuration conf) {
-        String imagesFile = locate(dir, split.prefix + "-images-idx3-ubyte", conf);
-        String labelsFile = locate(dir, split.prefix + "-labels-idx1-ubyte", conf);
-        return of(imagesFile, labelsFile, conf);
+        String[] files = files(dir, split, conf);
+        return of(files[0], files[1], conf);
+    }
+
+    /** The split's images and labels files in {@code dir}, raw or .gz. */
+    public static String[] files(String dir, Split split, Configuration conf) {
+        return new String[]{locate(dir, split.prefix + "-images-idx3-ubyte", conf), locate(dir, split.prefix + "-labels-idx1-ubyte", conf)};
     }
 
     public static DigitSource of(String imagesFile, String labelsFile, Configuration conf) {

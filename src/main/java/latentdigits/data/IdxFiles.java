@@ -117,6 +117,47 @@ public final class IdxFiles {
         return out;
     }
 
+    /**
+     * Decompresses a gzipped IDX file once, into {@code target} (temporary name, then rename), checking its header and
+     * that the data is exactly as long as the header says; readers then seek in the copy instead of decompressing from
+     * the start for every range they read.
+     */
+    public static void gunzip(String gzFile, String target, int expectedRank, Configuration conf) {
+        Path source = new Path(gzFile), copy = new Path(target);
+        try {
+            FileSystem in = HadoopFs.of(source, conf);
+            if (!in.exists(source)) throw new DataFileException(gzFile + ": file not found");
+            try (DataInputStream data = new DataInputStream(new BufferedInputStream(new GZIPInputStream(in.open(source), 1 << 16), 1 << 16))) {
+                IdxHeader header = parseHeader(gzFile, data, expectedRank, true);
+                long expected = (long) header.count() * header.recordSize();
+                HadoopFs.writeAtomically(target, conf, out -> {
+                    DataOutputStream raw = new DataOutputStream(out);
+                    raw.writeInt(header.magic());
+                    for (int d : header.dims()) raw.writeInt(d);
+                    byte[] buffer = new byte[1 << 16];
+                    long copied = 0;
+                    for (int n; (n = data.read(buffer)) > 0; copied += n) {
+                        if (copied + n > expected)
+                            throw DataFileException.of(gzFile, expected + " bytes of data after the header (" + header.describe() + ")",
+                                    "more after decompression");
+                        raw.write(buffer, 0, n);
+                    }
+                    if (copied != expected)
+                        throw DataFileException.of(gzFile, expected + " bytes of data after the header (" + header.describe() + ")",
+                                copied + " bytes after decompression");
+                    raw.flush();
+                });
+            }
+            if (!HadoopFs.of(copy, conf).exists(copy)) throw new DataFileException(gzFile + ": decompressed copy " + target + " missing");
+        } catch (java.util.zip.ZipException e) {
+            throw new DataFileException(gzFile + ": not a valid gzip file (" + e.getMessage() + ")", e);
+        } catch (EOFException e) {
+            throw new DataFileException(gzFile + ": the gzip stream ends early (truncated file)", e);
+        } catch (IOException e) {
+            throw new DataFileException(gzFile + ": cannot decompress: " + e.getMessage(), e);
+        }
+    }
+
     /** Writes an unsigned-byte IDX file (count x rows x cols) in one go; callers stage it and rename when complete. */
     public static void writeImages(OutputStream target, int count, int rows, int cols, byte[] pixels) throws IOException {
         if (pixels.length != (long) count * rows * cols)

@@ -1,54 +1,83 @@
 package latentdigits.encode;
 
+import latentdigits.data.DataFileException;
 import latentdigits.data.DigitBlock;
+import latentdigits.data.DigitRecord;
 import latentdigits.data.DigitSource;
 import latentdigits.model.ModelFiles;
 import latentdigits.model.VaeLossTerms;
 import latentdigits.model.VaeModel;
-import latentdigits.util.HadoopConf;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
+import latentdigits.util.LazyIterators;
 import org.apache.spark.broadcast.Broadcast;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
+import java.io.IOException;
+import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
- * Encodes a whole digit set in parallel: each partition reads its own range of records straight from the IDX files,
- * loads the model once from a broadcast copy of its zip, and runs the encoder-only network over large batches.
- * With {@code withLoss} it also runs the full VAE to score each image's XENT and KL (one sampled z, as in training).
+ * The encoder over a stream of records, as each Spark task runs it (the encode job's and the Transformer's): good
+ * records are grouped into large batches, each batch is run through the encoder-only network, or with {@code withLoss}
+ * through the full VAE to score each image's XENT and KL (one sampled z, as in training). Bad records go to a policy
+ * that fails the task or counts and drops them. Nothing is held beyond the batch being encoded.
  */
 public final class LatentEncoder {
     private LatentEncoder() {
     }
 
-    public static JavaRDD<LatentRow> encode(JavaSparkContext jsc, Broadcast<byte[]> model, DigitSource source, HadoopConf hadoop,
-                                            long limit, int partitions, int batch, boolean withLoss) {
-        long n = limit > 0 ? Math.min(limit, source.count()) : source.count();
-        List<long[]> ranges = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-            long first = n * p / partitions, end = n * (p + 1) / partitions;
-            if (end > first) ranges.add(new long[]{first, end - first});
+    /** A batch's records and what the encoder made of them: rows of (mu, logvar), and per-image losses with withLoss. */
+    public record Encoded(List<DigitRecord> records, float[][] moments, double[] xent, double[] kl) {
+        public float[] mu(int i, int latent) {
+            return java.util.Arrays.copyOfRange(moments[i], 0, latent);
         }
-        return jsc.parallelize(ranges, ranges.size()).mapPartitions(it -> {
-            Loaded loaded = loaded(model);
-            List<LatentRow> out = new ArrayList<>();
-            while (it.hasNext()) {
-                long[] range = it.next();
-                for (long first = range[0]; first < range[0] + range[1]; first += batch) {
-                    int count = (int) Math.min(batch, range[0] + range[1] - first);
-                    encodeBlock(loaded.vae, loaded.encoder, source.read(first, count, hadoop.get()), withLoss, out);
-                }
-            }
-            return out.iterator();
-        });
+
+        public float[] logvar(int i, int latent) {
+            return java.util.Arrays.copyOfRange(moments[i], latent, 2 * latent);
+        }
     }
 
-    /** One task per core, and more for bulk sets so that no task holds more than ~100,000 rows in memory. */
-    public static int defaultTasks(long images, int cores) {
-        return (int) Math.max(cores, (images + 99_999) / 100_000);
+    /** What to do with a record that cannot be encoded. */
+    public interface BadRecords extends Serializable {
+        void reject(DigitRecord record);
+
+        /** The default: the task fails, naming the record; the job ends with that one line. */
+        static BadRecords fail() {
+            return r -> {
+                throw new DataFileException(r.id() + ": " + r.problem() + " (--skip-bad-records encodes the rest and lists it in _rejected)");
+            };
+        }
+    }
+
+    /** Lazily encodes the records, {@code batch} good ones at a time. */
+    public static Iterator<Encoded> encode(Iterator<DigitRecord> records, Broadcast<byte[]> model, int batch, boolean withLoss,
+                                           BadRecords bad) {
+        Iterator<DigitRecord> good = LazyIterators.flatMap(records, r -> {
+            if (!r.isBad()) return List.of(r);
+            bad.reject(r);
+            return List.of();
+        });
+        return new Iterator<>() {
+            final Iterator<List<DigitRecord>> batches = LazyIterators.batches(good, batch);
+
+            @Override
+            public boolean hasNext() {
+                return batches.hasNext();
+            }
+
+            @Override
+            public Encoded next() {
+                return encodeBatch(model, batches.next(), withLoss);
+            }
+        };
+    }
+
+    public static Encoded encodeBatch(Broadcast<byte[]> model, List<DigitRecord> batch, boolean withLoss) {
+        Loaded loaded = loaded(model);
+        return encodeBatch(loaded.vae(), loaded.encoder(), batch, withLoss);
     }
 
     private record Loaded(long broadcastId, VaeModel vae, ComputationGraph encoder) {
@@ -57,41 +86,47 @@ public final class LatentEncoder {
     /** One loaded model per executor thread and broadcast: a network is not thread-safe, and loading one is slow. */
     private static final ThreadLocal<Loaded> LOADED = new ThreadLocal<>();
 
-    private static Loaded loaded(Broadcast<byte[]> model) throws java.io.IOException {
+    private static Loaded loaded(Broadcast<byte[]> model) {
         Loaded cached = LOADED.get();
         if (cached != null && cached.broadcastId() == model.id()) return cached;
-        VaeModel vae = VaeModel.fromLoaded(ModelFiles.fromBytes(model.value(), "broadcast model"), "broadcast model");
-        Loaded fresh = new Loaded(model.id(), vae, vae.encoder());
-        LOADED.set(fresh);
-        return fresh;
+        try {
+            VaeModel vae = VaeModel.fromLoaded(ModelFiles.fromBytes(model.value(), "broadcast model"), "broadcast model");
+            Loaded fresh = new Loaded(model.id(), vae, vae.encoder());
+            LOADED.set(fresh);
+            return fresh;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot load the broadcast model: " + e.getMessage(), e);
+        }
     }
 
-    /** Seeds the loss's sampling noise, with each block's first record index added. */
+    /** Seeds the loss's sampling noise, with each batch's first position added. */
     static final long NOISE_SEED = 20_181_030L;
 
-    /** Single-JVM encoding of one block: what each partition does, and what tests compare Spark's output with. */
-    public static void encodeBlock(VaeModel vae, ComputationGraph encoder, DigitBlock block, boolean withLoss, List<LatentRow> out) {
-        INDArray x = VaeModel.images(block, 0, block.size());
-        float[][] moments;
-        double[] xent = null, kl = null;
-        if (withLoss) { // the full VAE's KL output is the encoder's (mu, logvar): no second encoder pass
-            // the sampled z's noise seeded by the block's first record: a run repeats to the last digit, embedded or on a
-            // cluster, for the same partitions and batch size
-            org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(NOISE_SEED + (block.size() == 0 ? 0 : block.indices()[0]));
-            INDArray[] full = vae.graph().output(false, x);
-            xent = VaeLossTerms.xentPerImage(x, full[0]).toDoubleVector();
-            kl = VaeLossTerms.klPerImage(full[1]).toDoubleVector();
-            moments = toRows(full[1]);
-        } else {
-            moments = toRows(encoder.outputSingle(false, x));
+    /** One batch in this JVM: what each task does, and what tests compare Spark's output with. */
+    public static Encoded encodeBatch(VaeModel vae, ComputationGraph encoder, List<DigitRecord> batch, boolean withLoss) {
+        byte[] pixels = new byte[batch.size() * DigitSource.PIXELS];
+        for (int i = 0; i < batch.size(); i++) System.arraycopy(batch.get(i).pixels(), 0, pixels, i * DigitSource.PIXELS, DigitSource.PIXELS);
+        INDArray x = VaeModel.images(DigitBlock.contiguous(0, pixels, new byte[batch.size()]), 0, batch.size());
+        if (!withLoss) return new Encoded(batch, toRows(encoder.outputSingle(false, x)), null, null);
+        // the full VAE's KL output is the encoder's (mu, logvar): no second encoder pass. The sampled z's noise is seeded
+        // by the batch's first position, so a run repeats to the last digit, embedded or on a cluster, for the same
+        // partitions and batch size
+        Nd4j.getRandom().setSeed(NOISE_SEED + (batch.isEmpty() ? 0 : batch.get(0).position()));
+        INDArray[] full = vae.graph().output(false, x);
+        return new Encoded(batch, toRows(full[1]), VaeLossTerms.xentPerImage(x, full[0]).toDoubleVector(),
+                VaeLossTerms.klPerImage(full[1]).toDoubleVector());
+    }
+
+    /** Every record of a list through {@link #encodeBatch}, {@code batch} at a time (bad ones refused). */
+    public static List<Encoded> encodeAll(VaeModel vae, List<DigitRecord> records, int batch, boolean withLoss) {
+        List<Encoded> out = new ArrayList<>();
+        ComputationGraph encoder = vae.encoder();
+        for (int from = 0; from < records.size(); from += batch) {
+            List<DigitRecord> part = records.subList(from, Math.min(records.size(), from + batch));
+            part.stream().filter(DigitRecord::isBad).findFirst().ifPresent(BadRecords.fail()::reject);
+            out.add(encodeBatch(vae, encoder, part, withLoss));
         }
-        int k = vae.latent();
-        for (int i = 0; i < block.size(); i++) {
-            float[] mu = java.util.Arrays.copyOfRange(moments[i], 0, k);
-            float[] logvar = java.util.Arrays.copyOfRange(moments[i], k, 2 * k);
-            out.add(new LatentRow(block.indices()[i], block.label(i), mu, logvar,
-                    withLoss ? xent[i] : Double.NaN, withLoss ? kl[i] : Double.NaN));
-        }
+        return out;
     }
 
     static float[][] toRows(INDArray m) {

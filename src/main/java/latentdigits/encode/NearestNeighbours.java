@@ -31,6 +31,10 @@ public final class NearestNeighbours implements Serializable {
         this.k = k;
     }
 
+    public int size() {
+        return points.length;
+    }
+
     /** Majority label of the k nearest reference points; ties go to the label of the nearest among the tied. */
     public int classify(float[] query) {
         double[] bestDist = new double[k];

@@ -75,6 +75,20 @@ public final class Charts {
             s.setMarker(SeriesMarkers.CIRCLE);
             s.setMarkerColor(DIGIT_COLORS[digit]);
         }
+        int unlabelled = 0;
+        for (int label : labels) if (label < 0 || label > 9) unlabelled++;
+        if (unlabelled > 0) { // images whose digit is unknown: grey
+            double[] xs = new double[unlabelled], ys = new double[unlabelled];
+            for (int i = 0, k = 0; i < labels.length; i++) {
+                if (labels[i] < 0 || labels[i] > 9) {
+                    xs[k] = x[i];
+                    ys[k++] = y[i];
+                }
+            }
+            XYSeries s = chart.addSeries("no label", xs, ys);
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setMarkerColor(Color.BLACK);
+        }
         return BitmapEncoder.getBufferedImage(chart);
     }
 

@@ -43,6 +43,8 @@ public final class JobMain {
     }
 
     public static int execute(Options options, String[] args, Body body) {
+        latentdigits.runtime.QuietUserErrors.install(t -> userFacing(t) == t && !(t instanceof JobFailure),
+                java.util.List.of(UserError.class, DataFileException.class));
         try {
             return body.run(options.parse(args));
         } catch (Options.HelpRequested h) {

@@ -110,6 +110,11 @@ public final class RunDirectory implements AutoCloseable {
         return new Path(staging, relative);
     }
 
+    /** Removes {@code relative} (a file or a directory) from the staging directory. */
+    public void delete(String relative) throws IOException {
+        fs.delete(resolve(relative), true);
+    }
+
     /** A stream into {@code relative} for output too large to hold in memory; the file appears when it is closed. */
     public OutputStream create(String relative) throws IOException {
         Path p = resolve(relative), tmp = temporary(p);

@@ -1,5 +1,6 @@
 package latentdigits.encode;
 
+import latentdigits.data.DigitRecord;
 import latentdigits.data.DigitSource;
 import latentdigits.jobs.JobAccess;
 import latentdigits.model.MlpVae;
@@ -34,9 +35,8 @@ class EncodeJobIT {
     @Test
     void encodesEveryImageToTheSameMeansAsOneJvm() throws Exception {
         SparkSession spark = TestSpark.local2();
-        VaeModel vae = VaeModel.create(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 21, DataType.FLOAT));
-        Path model = Files.createDirectories(tmp.resolve("model")).resolve("model.zip");
-        Files.write(model, vae.toBytes(Map.of("test", true)));
+        Path model = TestData.untrainedVae(tmp.resolve("model"), 21);
+        VaeModel vae = VaeModel.fromLoaded(latentdigits.model.ModelFiles.fromBytes(Files.readAllBytes(model), "test"), "test");
         Path out = tmp.resolve("encoded");
         int n = 2500;
         Map<String, Object> summary = JobAccess.encode(spark, "--model", model.toString(), "--data", TestData.mnist(),
@@ -45,25 +45,31 @@ class EncodeJobIT {
         assertEquals((long) n, ((Number) summary.get("n")).longValue());
         List<Row> rows = spark.read().parquet(out.resolve("latent.parquet").toString()).orderBy("index").collectAsList();
         assertEquals(n, rows.size());
-        assertEquals(List.of("index", "label", "mu_0", "mu_1", "logvar_0", "logvar_1"),
+        assertEquals(List.of("id", "index", "label", "mu_0", "mu_1", "logvar_0", "logvar_1"),
                 List.of(spark.read().parquet(out.resolve("latent.parquet").toString()).columns()));
         List<String> csv = Files.readAllLines(out.resolve("latent.csv"));
-        assertEquals("index,label,mu_0,mu_1,logvar_0,logvar_1", csv.get(0));
+        assertEquals("id,index,label,mu_0,mu_1,logvar_0,logvar_1", csv.get(0));
         assertEquals(n + 1, csv.size());
+        assertTrue(csv.get(1).startsWith("t10k-images-idx3-ubyte#0,0,7,"), csv.get(1));
 
         Configuration conf = new Configuration();
         DigitSource test = DigitSource.open(TestData.mnist(), DigitSource.Split.TEST, conf);
-        List<LatentRow> expected = new ArrayList<>();
-        LatentEncoder.encodeBlock(vae, vae.encoder(), test.read(0, n, conf), false, expected);
+        latentdigits.data.DigitBlock block = test.read(0, n, conf);
+        List<DigitRecord> records = new ArrayList<>();
+        for (int i = 0; i < n; i++)
+            records.add(DigitRecord.good("t" + i, i, block.label(i), java.util.Arrays.copyOfRange(block.pixels(), i * 784, (i + 1) * 784)));
+        List<LatentEncoder.Encoded> expected = LatentEncoder.encodeAll(vae, records, 700, false);
         for (int i = 0; i < n; i++) {
             Row r = rows.get(i);
-            LatentRow e = expected.get(i);
-            assertEquals(i, r.getLong(0));
-            assertEquals(e.label(), r.getInt(1));
-            assertEquals(e.mu()[0], r.getFloat(2), 1e-5, "mu_0 of test image " + i);
-            assertEquals(e.mu()[1], r.getFloat(3), 1e-5, "mu_1 of test image " + i);
-            assertEquals(e.logvar()[0], r.getFloat(4), 1e-5);
-            assertEquals(e.logvar()[1], r.getFloat(5), 1e-5);
+            LatentEncoder.Encoded e = expected.get(i / 700);
+            float[] mu = e.mu(i % 700, 2), logvar = e.logvar(i % 700, 2);
+            assertEquals("t10k-images-idx3-ubyte#" + i, r.getString(0));
+            assertEquals(i, r.getLong(1));
+            assertEquals(block.label(i), r.getInt(2));
+            assertEquals(mu[0], r.getFloat(3), 1e-5, "mu_0 of test image " + i);
+            assertEquals(mu[1], r.getFloat(4), 1e-5, "mu_1 of test image " + i);
+            assertEquals(logvar[0], r.getFloat(5), 1e-5);
+            assertEquals(logvar[1], r.getFloat(6), 1e-5);
         }
         for (String key : List.of("test_xent", "test_kl", "test_nelbo", "knn5_accuracy")) assertNotNull(summary.get(key), key);
         double nelbo = ((Number) summary.get("test_nelbo")).doubleValue();

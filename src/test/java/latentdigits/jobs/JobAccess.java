@@ -29,4 +29,22 @@ public final class JobAccess {
     public static Map<String, Object> encode(SparkSession spark, String... args) throws Exception {
         return EncodeJob.encode(spark, EncodeJob.OPTIONS.parse(args), args);
     }
+
+    /** Exit code and standard error of the encode job as JobMain runs it (one line for a user's mistake). */
+    public record Outcome(int code, String err) {
+    }
+
+    public static Outcome encodeOutcome(SparkSession spark, String... args) {
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(err));
+        try {
+            return new Outcome(JobMain.execute(EncodeJob.OPTIONS, args, a -> {
+                EncodeJob.encode(spark, a, args);
+                return 0;
+            }), err.toString());
+        } finally {
+            System.setErr(oldErr);
+        }
+    }
 }

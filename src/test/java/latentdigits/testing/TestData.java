@@ -19,6 +19,15 @@ public final class TestData {
         return latentdigits.data.DigitBlock.contiguous(0, px, new byte[n]);
     }
 
+    /** An untrained MLP VAE (2-D latent, seeded) written to DIR/model.zip, as train-vae writes it; returns the file. */
+    public static Path untrainedVae(Path dir, long seed) throws java.io.IOException {
+        latentdigits.model.VaeModel vae = latentdigits.model.VaeModel.create(new latentdigits.model.VaeNetworks.Spec(
+                new latentdigits.model.MlpVae(), 2, 1e-3, seed, org.nd4j.linalg.api.buffer.DataType.FLOAT));
+        Path zip = java.nio.file.Files.createDirectories(dir).resolve("model.zip");
+        java.nio.file.Files.write(zip, vae.toBytes(java.util.Map.of("test", true)));
+        return zip;
+    }
+
     public static synchronized String mnist() throws Exception {
         if (dir == null) {
             String project = System.getProperty("latentdigits.project.dir", ".");
