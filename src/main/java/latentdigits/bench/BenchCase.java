@@ -190,7 +190,7 @@ public final class BenchCase {
                 Map.of("path", test[0], "tiles", tiles));
         EncodeStats stats = new EncodeStats(jsc.sc());
         Path out = scratch.resolve("latent-" + n + ".parquet");
-        spark.createDataFrame(LatentTable.encoded(input.records(), model, batch, false, false, 2, LatentEncoder.BadRecords.fail(), stats, null),
+        spark.createDataFrame(LatentTable.encoded(input.records(), model, batch, false, false, 2, LatentEncoder.BadRecords.fail(), stats, null, null),
                 LatentTable.schema(2, false)).write().parquet(out.toUri().toString());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("images", stats.images.value());

@@ -14,7 +14,8 @@ import java.io.Serializable;
  */
 public final class EncodeStats implements Serializable {
     public final LongAccumulator images, rejected, knnEvaluated, knnCorrect;
-    public final DoubleAccumulator xent, kl;
+    public final DoubleAccumulator xent, kl, iwaeNll, iwaeImagesNelbo;
+    public final LongAccumulator iwaeImages;
 
     public EncodeStats(SparkContext sc) {
         images = sc.longAccumulator("encoded images");
@@ -23,6 +24,9 @@ public final class EncodeStats implements Serializable {
         knnCorrect = sc.longAccumulator("kNN correct");
         xent = sc.doubleAccumulator("XENT sum");
         kl = sc.doubleAccumulator("KL sum");
+        iwaeNll = sc.doubleAccumulator("importance-weighted NLL sum");
+        iwaeImages = sc.longAccumulator("importance-weighted NLL images");
+        iwaeImagesNelbo = sc.doubleAccumulator("NELBO sum of the importance-weighted NLL's images");
     }
 
     public void add(LatentEncoder.Encoded e, NearestNeighbours knn, int latent) {
@@ -38,6 +42,12 @@ public final class EncodeStats implements Serializable {
                 if (knn.classify(e.mu(i, latent)) == label) knnCorrect.add(1);
             }
         }
+    }
+
+    public void addIwae(double[] nll, double nelboSum) {
+        iwaeImagesNelbo.add(nelboSum);
+        for (double v : nll) iwaeNll.add(v);
+        iwaeImages.add(nll.length);
     }
 
     /** Skipping: each rejected record is counted here and written to _rejected by a second, decode-only pass. */

@@ -75,12 +75,20 @@ public final class LatentEncoder {
         };
     }
 
+    /** One batch with the broadcast model, loaded once per executor thread. */
     public static Encoded encodeBatch(Broadcast<byte[]> model, List<DigitRecord> batch, boolean withLoss) {
         Loaded loaded = loaded(model);
         return encodeBatch(loaded.vae(), loaded.encoder(), batch, withLoss);
     }
 
-    private record Loaded(long broadcastId, VaeModel vae, ComputationGraph encoder) {
+    /** The broadcast model's decoder-only network, as loaded for this executor thread. */
+    public static ComputationGraph decoder(Broadcast<byte[]> model) {
+        Loaded loaded = loaded(model);
+        if (loaded.decoder[0] == null) loaded.decoder[0] = loaded.vae().decoder();
+        return loaded.decoder[0];
+    }
+
+    private record Loaded(long broadcastId, VaeModel vae, ComputationGraph encoder, ComputationGraph[] decoder) {
     }
 
     /** One loaded model per executor thread and broadcast: a network is not thread-safe, and loading one is slow. */
@@ -91,7 +99,7 @@ public final class LatentEncoder {
         if (cached != null && cached.broadcastId() == model.id()) return cached;
         try {
             VaeModel vae = VaeModel.fromLoaded(ModelFiles.fromBytes(model.value(), "broadcast model"), "broadcast model");
-            Loaded fresh = new Loaded(model.id(), vae, vae.encoder());
+            Loaded fresh = new Loaded(model.id(), vae, vae.encoder(), new ComputationGraph[1]);
             LOADED.set(fresh);
             return fresh;
         } catch (IOException e) {

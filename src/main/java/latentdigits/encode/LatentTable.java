@@ -67,11 +67,30 @@ public final class LatentTable {
      */
     public static JavaRDD<Row> encoded(JavaRDD<DigitRecord> records, Broadcast<byte[]> model, int batch, boolean withLoss,
                                        boolean withNelbo, int latent, LatentEncoder.BadRecords bad, EncodeStats stats,
-                                       Broadcast<NearestNeighbours> knn) {
+                                       Broadcast<NearestNeighbours> knn, Iwae iwae) {
         return records.mapPartitions(it -> LazyIterators.flatMap(LatentEncoder.encode(it, model, batch, withLoss, bad), e -> {
             stats.add(e, knn == null ? null : knn.value(), latent);
+            if (iwae != null) iwae.add(model, e, latent, stats);
             return rows(e, latent, withNelbo);
         }));
+    }
+
+    /** The importance-weighted bound with {@code k} draws, on the images whose position is a multiple of {@code every}. */
+    public record Iwae(int k, long every) implements java.io.Serializable {
+        /** The bound of the chosen images of a batch, and their NELBO, so the two compare on the same images. */
+        void add(Broadcast<byte[]> model, LatentEncoder.Encoded e, int latent, EncodeStats stats) {
+            List<DigitRecord> chosen = new ArrayList<>();
+            List<float[]> moments = new ArrayList<>();
+            double nelbo = 0;
+            for (int i = 0; i < e.records().size(); i++) {
+                if (e.records().get(i).position() % every != 0) continue;
+                chosen.add(e.records().get(i));
+                moments.add(e.moments()[i]);
+                nelbo += e.xent()[i] + e.kl()[i];
+            }
+            if (chosen.isEmpty()) return;
+            stats.addIwae(ImportanceWeightedBound.nll(LatentEncoder.decoder(model), chosen, moments.toArray(float[][]::new), latent, k), nelbo);
+        }
     }
 
     /** The rejected records' table: id, index, reason. */

@@ -8,11 +8,11 @@ import java.util.List;
 
 /**
  * The README's first command: fetch MNIST, train the VAE, encode the test set, then train the GAN (fewer epochs than
- * the study's 250 by default), all on one (embedded) Spark.
+ * the study's 250 by default), all on one (embedded) Spark, and put every figure on one page (report).
  */
 public final class DemoJob {
     static final Options OPTIONS = new Options("demo",
-            "fetch-data -> train-vae -> encode -> train-gan on the embedded Spark; prints where the figures are.")
+            "fetch-data -> train-vae -> encode -> train-gan -> report on the embedded Spark; prints where the figures are.")
             .value("data", "DIR", "where MNIST is (fetched if missing)")
             .value("out", "DIR", "parent of the run directories (DIR/vae, DIR/vae-encoded and DIR/gan)")
             .value("epochs", "N", "VAE epochs")
@@ -43,7 +43,11 @@ public final class DemoJob {
             } finally {
                 spark.stop();
             }
-            System.out.println("\nFigures:\n  " + out + "/vae/figures/loss.png          (Figure 1)\n  "
+            List<String> report = new ArrayList<>(List.of(out + "/vae", out + "/vae-encoded"));
+            if (a.integer("gan-epochs", 0) > 0) report.add(out + "/gan");
+            report.addAll(List.of("--out", out + "/report.html", "--title", "latent-digits demo"));
+            ReportJob.report(ReportJob.OPTIONS.parse(report.toArray(String[]::new)), new org.apache.hadoop.conf.Configuration());
+            System.out.println("\nEvery figure on one page: " + out + "/report.html\nFigures:\n  " + out + "/vae/figures/loss.png          (Figure 1)\n  "
                     + out + "/vae-encoded/scatter.png       (Figure 2)\n  "
                     + out + "/vae/figures/interpolation.png (Figure 3)\n  "
                     + out + "/vae/figures/grid.png          (Figure 4)\n  "

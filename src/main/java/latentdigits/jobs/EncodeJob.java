@@ -12,6 +12,7 @@ import latentdigits.model.ModelFiles;
 import latentdigits.model.VaeModel;
 import latentdigits.runtime.ClusterResources;
 import latentdigits.runtime.Provenance;
+import latentdigits.runtime.SparkProgress;
 import latentdigits.runtime.SparkRuntime;
 import latentdigits.util.Json;
 import latentdigits.util.LazyIterators;
@@ -64,6 +65,8 @@ public final class EncodeJob {
             .value("knn-reference-limit", "N", "at most this many reference images (an even sample), collected on the driver")
             .value("csv-limit", "N", "latent.csv holds every row up to this many images, an even sample of this size above")
             .value("scatter-limit", "N", "at most this many points in scatter.png (an even sample of the rows)")
+            .value("iwae-k", "K", "samples of the importance-weighted bound on the NLL (Burda et al.); 0 = not computed")
+            .value("iwae-limit", "N", "the bound on at most this many images (an even sample): it costs K decoder passes an image")
             .toggle("with-nelbo", "add each image's negative ELBO (nats; an anomaly score) to latent.parquet as column nelbo")
             .toggle("skip-bad-records", "encode the rest when a record is corrupt or wrongly sized; list it in DIR/_rejected and count it")
             .toggle("no-loss", "skip scoring XENT and KL (encoder only: faster for bulk sets)")
@@ -138,7 +141,7 @@ public final class EncodeJob {
             System.out.println("encode: " + opened.run().finalPath() + " is complete already (a finished run with the same configuration); nothing to do");
             return Json.parse(new String(opened.run().readFinished("summary.json"), java.nio.charset.StandardCharsets.UTF_8));
         }
-        try (RunDirectory run = opened.run()) {
+        try (RunDirectory run = opened.run(); SparkProgress progress = SparkProgress.watch(jsc.sc(), "encode")) {
             long start = System.nanoTime();
             int slots = ClusterResources.partitions(jsc.sc(), 0, false); // waits for executors on a cluster
             String scratch = run.resolve("_scratch").toString();
@@ -160,7 +163,10 @@ public final class EncodeJob {
 
             EncodeStats stats = new EncodeStats(jsc.sc());
             LatentEncoder.BadRecords bad = skipBad ? stats.skipAndCount() : failing;
-            JavaRDD<Row> rows = LatentTable.encoded(input.records(), model, batch, withLoss, withNelbo, latent, bad, stats, knn);
+            int iwaeK = withLoss ? a.integer("iwae-k", 0) : 0;
+            LatentTable.Iwae iwae = iwaeK == 0 ? null
+                    : new LatentTable.Iwae(iwaeK, Math.max(1, (input.count() + a.longValue("iwae-limit", 1) - 1) / a.longValue("iwae-limit", 1)));
+            JavaRDD<Row> rows = LatentTable.encoded(input.records(), model, batch, withLoss, withNelbo, latent, bad, stats, knn, iwae);
             String table = run.resolve("latent.parquet").toString();
             spark.createDataFrame(rows, LatentTable.schema(latent, withNelbo)).write().mode(SaveMode.Overwrite).parquet(table); // over a killed attempt's
             long n = stats.images.value(), rejected = stats.rejected.value();
@@ -180,6 +186,12 @@ public final class EncodeJob {
                 summary.put(p + "xent", Numbers.round(stats.xent.value() / n, 4));
                 summary.put(p + "kl", Numbers.round(stats.kl.value() / n, 4));
                 summary.put(p + "nelbo", Numbers.round((stats.xent.value() + stats.kl.value()) / n, 4));
+            }
+            if (iwae != null && stats.iwaeImages.value() > 0) {
+                summary.put(p + "iwae_nll", Numbers.round(stats.iwaeNll.value() / stats.iwaeImages.value(), 4));
+                summary.put("iwae_k", iwaeK);
+                summary.put("iwae_images", stats.iwaeImages.value());
+                summary.put("iwae_images_nelbo", Numbers.round(stats.iwaeImagesNelbo.value() / stats.iwaeImages.value(), 4));
             }
             if (knn != null && stats.knnEvaluated.value() > 0) {
                 summary.put("knn" + k + "_accuracy", Numbers.round((double) stats.knnCorrect.value() / stats.knnEvaluated.value(), 5));
@@ -215,6 +227,7 @@ public final class EncodeJob {
             run.writeText("config.json", Json.pretty(config));
             run.writeText("summary.json", Json.pretty(summary));
             run.commit();
+            progress.close();
             System.out.println("encode: wrote " + run.finalPath() + " (latent.parquet, latent.csv, scatter.png, summary.json"
                     + (rejected > 0 ? ", _rejected: " + rejected + " records" : "") + ")");
             summary.remove("provenance");

@@ -23,6 +23,8 @@ public final class Options {
     private final String job;
     private final String summary;
     private final Map<String, Spec> specs = new LinkedHashMap<>();
+    /** Arguments without a flag (e.g. report's RUN...), when the job takes them: their name and help. */
+    private Spec positional;
 
     record Spec(String name, String valueName, String help, boolean isSwitch) {
     }
@@ -43,6 +45,12 @@ public final class Options {
         return this;
     }
 
+    /** The job takes arguments that are not flags (one or more), e.g. report RUN... */
+    public Options positional(String name, String help) {
+        positional = new Spec(name, name, help, false);
+        return this;
+    }
+
     /** The flags every training job takes, with one meaning everywhere. */
     public Options trainingFlags() {
         return value("data", "DIR", "folder with the MNIST IDX files, raw or .gz (file:, hdfs:, s3a: ...)")
@@ -56,6 +64,8 @@ public final class Options {
                 .value("seed", "S", "seed for initialisation, shuffling and every random draw of the training")
                 .value("epochs-per-stage", "N", "epochs one Spark training stage trains, 0 for all; the numbers trained are the same whatever N is")
                 .value("max-stage-attempts", "N", "Spark training stages started for one epoch: a stage that fails (a lost executor) starts again from the last finished epoch")
+                .toggle("live", "serve the run's live page (curves so far, newest samples) on 127.0.0.1 while it trains; its address is printed")
+                .value("live-port", "PORT", "the live page's port (0: any free one)")
                 .toggle("resume", "continue the unfinished run of --out from its last finished epoch (the same command, plus --resume)")
                 .toggle("overwrite", "replace --out if it already exists");
     }
@@ -74,10 +84,15 @@ public final class Options {
 
     public Args parse(String[] args) {
         Map<String, String> given = new LinkedHashMap<>();
+        java.util.List<String> positionals = new java.util.ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) throw new HelpRequested();
-            if (!a.startsWith("--")) throw new UserError("unexpected argument '" + a + "'; flags look like --name value (see ./submit.sh " + job + " --help)");
+            if (!a.startsWith("--")) {
+                if (positional == null) throw new UserError("unexpected argument '" + a + "'; flags look like --name value (see ./submit.sh " + job + " --help)");
+                positionals.add(a);
+                continue;
+            }
             String name = a.substring(2), value = null;
             int eq = name.indexOf('=');
             if (eq >= 0) {
@@ -108,7 +123,9 @@ public final class Options {
             String v = given.containsKey(spec.name()) ? given.get(spec.name()) : defaults.getProperty(spec.name());
             if (v != null) effective.put(spec.name(), v.trim());
         }
-        return new Args(effective);
+        if (positional != null && positionals.isEmpty())
+            throw new UserError(positional.name() + ": expected at least one, found none (see ./submit.sh " + job + " --help)");
+        return new Args(effective, positionals);
     }
 
     private String source(String confFile) {
@@ -138,7 +155,10 @@ public final class Options {
     public String help() {
         Properties defaults = loadDefaults(null);
         StringBuilder sb = new StringBuilder();
-        sb.append("Usage: ./submit.sh ").append(job).append(" [flags]\n\n").append(summary).append("\n\nFlags:\n");
+        sb.append("Usage: ./submit.sh ").append(job).append(positional == null ? "" : " " + positional.name() + "...").append(" [flags]\n\n")
+                .append(summary).append("\n\n");
+        if (positional != null) sb.append("  ").append(positional.name()).append("...  ").append(positional.help()).append("\n\n");
+        sb.append("Flags:\n");
         List<String[]> rows = new ArrayList<>();
         for (Spec s : specs.values()) {
             String left = "--" + s.name() + (s.isSwitch() ? "" : " " + s.valueName());
@@ -157,9 +177,20 @@ public final class Options {
     /** The effective values: conf defaults overridden by flags. */
     public static final class Args {
         private final Map<String, String> values;
+        private final java.util.List<String> positionals;
 
         Args(Map<String, String> values) {
+            this(values, java.util.List.of());
+        }
+
+        Args(Map<String, String> values, java.util.List<String> positionals) {
             this.values = values;
+            this.positionals = java.util.List.copyOf(positionals);
+        }
+
+        /** The arguments given without a flag, in order. */
+        public java.util.List<String> positionals() {
+            return positionals;
         }
 
         public Map<String, String> effective() {

@@ -29,7 +29,7 @@ import java.util.TreeSet;
  */
 final class RunOutput {
     /** Flags that change nothing a run computes, so a rerun may differ in them. */
-    static final Set<String> NOT_COMPARED = Set.of("resume", "overwrite", "master", "max-stage-attempts", "epochs-per-stage");
+    static final Set<String> NOT_COMPARED = Set.of("resume", "overwrite", "master", "max-stage-attempts", "epochs-per-stage", "live", "live-port");
 
     enum State { FRESH, CONTINUED, COMPLETE }
 

@@ -83,13 +83,16 @@ public final class SampleJob {
         byte[] generate(int n, long seed, int batch) {
             Nd4j.getRandom().setSeed(seed);
             byte[] pixels = new byte[Math.multiplyExact(n, DigitSource.PIXELS)];
+            latentdigits.util.Progress progress = new latentdigits.util.Progress("sample", "images", n);
             for (int from = 0; from < n; from += batch) {
                 int count = Math.min(batch, n - from);
                 INDArray z = Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, count, latent);
                 float[] probabilities = pixels().apply(z).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat();
                 for (int i = 0; i < probabilities.length; i++)
                     pixels[from * DigitSource.PIXELS + i] = (byte) Math.max(0, Math.min(255, Math.round(probabilities[i] * 255f)));
+                progress.advance(count);
             }
+            progress.finish();
             return pixels;
         }
 

@@ -17,6 +17,7 @@ import latentdigits.train.TrainingEngine;
 import latentdigits.train.TrainingLoop;
 import latentdigits.util.JobFailure;
 import latentdigits.util.Json;
+import latentdigits.report.LiveReport;
 import latentdigits.util.RunDirectory;
 import latentdigits.util.UserError;
 import org.apache.hadoop.conf.Configuration;
@@ -53,6 +54,8 @@ final class TrainingRun implements AutoCloseable {
     private final DigitSource train;
     private final int partitions;
     private final RunDirectory run;
+    /** The live page, with --live. */
+    private LiveReport live;
     private final Provenance provenance;
     private final Map<String, Object> initFrom;
     private TrainingShards shards;
@@ -106,6 +109,10 @@ final class TrainingRun implements AutoCloseable {
             TrainingRun training = new TrainingRun(job, a, commandLine, jsc, train, partitions, run, provenance, initFrom);
             if (opened.state() == RunOutput.State.CONTINUED) recordResumption(run, provenance);
             else run.writeText("config.json", Json.pretty(config(job, a, training.provenance())));
+            if (a.flag("live")) {
+                training.live = LiveReport.start(job, run.stagingPath(), conf, a.integer("live-port", 0));
+                System.out.println(job + ": live progress at " + training.live.address() + " (this machine only)");
+            }
             return training;
         } catch (IOException | RuntimeException e) {
             if (opened.state() == RunOutput.State.CONTINUED) run.keepForResume();
@@ -256,6 +263,7 @@ final class TrainingRun implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        if (live != null) live.close();
         if (shards != null) shards.close();
         if (!complete()) run.close();
     }

@@ -21,6 +21,7 @@ public record SampleScore(long[] histogram, double meanConfidence, FrechetDistan
         long[] histogram = new long[10];
         double confidence = 0;
         double[][] features = new double[n][];
+        latentdigits.util.Progress progress = new latentdigits.util.Progress("score", "images through the classifier", n);
         for (int from = 0; from < n; from += batch) {
             int count = Math.min(batch, n - from);
             DigitClassifier.Outputs out = classifier.outputs(VaeModel.images(images, from, from + count));
@@ -33,7 +34,9 @@ public record SampleScore(long[] histogram, double meanConfidence, FrechetDistan
                 confidence += max.getDouble(i);
                 features[from + i] = f.getRow(i).toDoubleVector();
             }
+            progress.advance(count);
         }
+        progress.finish();
         return new SampleScore(histogram, confidence / n, FrechetDistance.Gaussian.of(features));
     }
 

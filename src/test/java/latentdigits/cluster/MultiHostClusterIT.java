@@ -78,7 +78,7 @@ class MultiHostClusterIT {
     void jobsFromTheEdgeNodeGiveTheEmbeddedNumbersWhateverStrangersDo() throws Exception {
         Path embedded = tmp.resolve("embedded"), onCluster = tmp.resolve("cluster");
         for (String[] job : List.of(args(VAE, "--out", embedded.resolve("vae").toString()),
-                new String[]{"encode", "--model", embedded.resolve("vae/model.zip").toString(), "--out", embedded.resolve("encoded").toString(), "--limit", "3000"},
+                new String[]{"encode", "--model", embedded.resolve("vae/model.zip").toString(), "--out", embedded.resolve("encoded").toString(), "--limit", "3000", "--iwae-k", "100", "--iwae-limit", "300"},
                 args(GAN, "--out", embedded.resolve("gan").toString()))) {
             List<String> local = new ArrayList<>(List.of(job));
             local.addAll(List.of("--master", "local[2]", "--data", data));
@@ -91,7 +91,7 @@ class MultiHostClusterIT {
         attacker.start();
         try {
             for (String[] job : List.of(args(VAE, "--out", onCluster.resolve("vae").toString()),
-                    new String[]{"encode", "--model", onCluster.resolve("vae/model.zip").toString(), "--out", onCluster.resolve("encoded").toString(), "--limit", "3000"},
+                    new String[]{"encode", "--model", onCluster.resolve("vae/model.zip").toString(), "--out", onCluster.resolve("encoded").toString(), "--limit", "3000", "--iwae-k", "100", "--iwae-limit", "300"},
                     args(GAN, "--out", onCluster.resolve("gan").toString()))) {
                 NetnsCluster.Result r = onEdge(Duration.ofMinutes(10), job);
                 assertEquals(0, r.exitCode(), "on the cluster: " + String.join(" ", job) + "\n" + r.output());
@@ -106,7 +106,7 @@ class MultiHostClusterIT {
             assertEquals(metrics(embedded.resolve(run)), metrics(onCluster.resolve(run)), run + ": the cluster's metrics.jsonl");
         Map<String, Object> local = Json.parse(Files.readString(embedded.resolve("encoded/summary.json")));
         Map<String, Object> remote = Json.parse(Files.readString(onCluster.resolve("encoded/summary.json")));
-        for (String key : List.of("test_xent", "test_kl", "test_nelbo", "knn5_accuracy"))
+        for (String key : List.of("test_xent", "test_kl", "test_nelbo", "test_iwae_nll", "knn5_accuracy"))
             assertEquals(local.get(key), remote.get(key), "encode's " + key);
 
         for (int i = 1; i <= 2; i++) { // the drivers executors were told to reach: this test's on the edge node (cluster deploy mode's on a worker)

@@ -59,7 +59,7 @@ public class EncodeInputsIT {
         model = TestData.untrainedVae(tmp.resolve("model"), 21).toString();
         Configuration conf = new Configuration();
         digits = DigitSource.open(TestData.mnist(), DigitSource.Split.TEST, conf).read(0, N, conf);
-        JobAccess.encode(spark, "--model", model, "--data", TestData.mnist(), "--limit", String.valueOf(N),
+        JobAccess.encode(spark, "--model", model, "--iwae-k", "0", "--data", TestData.mnist(), "--limit", String.valueOf(N),
                 "--knn-reference-limit", "3000", "--out", tmp.resolve("idx-pair").toString());
         for (Row r : table("idx-pair")) expected.put(r.getLong(1), new float[]{r.getFloat(3), r.getFloat(4), r.getInt(2)});
         assertEquals(N, expected.size());
@@ -107,7 +107,7 @@ public class EncodeInputsIT {
     @Test
     void aTreeOfPngFilesGivesTheSameMeansWithLabelsFromFolders() throws Exception {
         Path dir = pngTree("pngs");
-        Map<String, Object> summary = JobAccess.encode(spark, "--model", model, "--input", dir.toString(),
+        Map<String, Object> summary = JobAccess.encode(spark, "--model", model, "--iwae-k", "0", "--input", dir.toString(),
                 "--knn-reference", TestData.mnist() + "/t10k-images-idx3-ubyte", "--knn-reference-limit", "2000",
                 "--out", tmp.resolve("from-pngs").toString());
         assertSameMeans("from-pngs", id -> Integer.parseInt(id.replaceAll(".*test-(\\d+)\\.png$", "$1")), true);
@@ -134,12 +134,12 @@ public class EncodeInputsIT {
         String table = tmp.resolve("digits.parquet").toString();
         spark.createDataFrame(rows, schema).repartition(3).write().parquet(table);
         for (String column : List.of("raw", "png", "floats")) {
-            Map<String, Object> summary = JobAccess.encode(spark, "--model", model, "--input", table, "--image-col", column,
+            Map<String, Object> summary = JobAccess.encode(spark, "--model", model, "--iwae-k", "0", "--input", table, "--image-col", column,
                     "--id-col", "key", "--label-col", "digit", "--out", tmp.resolve("from-parquet-" + column).toString());
             assertSameMeans("from-parquet-" + column, id -> Integer.parseInt(id.substring("digit-".length())), true);
             assertEquals("parquet", ((Map<?, ?>) summary.get("input")).get("format"));
         }
-        Map<String, Object> noId = JobAccess.encode(spark, "--model", model, "--input", table, "--format", "parquet",
+        Map<String, Object> noId = JobAccess.encode(spark, "--model", model, "--iwae-k", "0", "--input", table, "--format", "parquet",
                 "--image-col", "raw", "--out", tmp.resolve("from-parquet-no-id").toString());
         assertEquals((long) N, ((Number) noId.get("n")).longValue());
         assertTrue(table("from-parquet-no-id").stream().allMatch(r -> r.isNullAt(2) && r.getString(0).equals("row " + r.getLong(1))));
@@ -150,14 +150,14 @@ public class EncodeInputsIT {
         Path dir = Files.createDirectories(tmp.resolve("gz"));
         IdxWriter.write(dir, "digits-images-idx3-ubyte.gz", IdxWriter.idx(0x803, new int[]{N, 28, 28}, Arrays.copyOf(digits.pixels(), N * 784)));
         IdxWriter.write(dir, "digits-labels-idx1-ubyte.gz", IdxWriter.idx(0x801, new int[]{N}, Arrays.copyOf(digits.labels(), N)));
-        Map<String, Object> summary = JobAccess.encode(spark, "--model", model, "--input", dir.toString(), "--partitions", "4",
+        Map<String, Object> summary = JobAccess.encode(spark, "--model", model, "--iwae-k", "0", "--input", dir.toString(), "--partitions", "4",
                 "--batch", "64", "--out", tmp.resolve("from-gz").toString());
         assertSameMeans("from-gz", id -> Integer.parseInt(id.substring("digits-images-idx3-ubyte.gz#".length())), true);
         assertEquals("idx", ((Map<?, ?>) summary.get("input")).get("format"));
         assertFalse(Files.exists(tmp.resolve("from-gz").resolve("_scratch")), "the decompressed copy is scratch");
 
         IdxWriter.write(dir, "cut-images-idx3-ubyte.gz", Arrays.copyOf(IdxWriter.idx(0x803, new int[]{N, 28, 28}, digits.pixels()), 5000));
-        JobAccess.Outcome cut = JobAccess.encodeOutcome(spark, "--model", model, "--input", dir.resolve("cut-images-idx3-ubyte.gz").toString(),
+        JobAccess.Outcome cut = JobAccess.encodeOutcome(spark, "--model", model, "--iwae-k", "0", "--input", dir.resolve("cut-images-idx3-ubyte.gz").toString(),
                 "--out", tmp.resolve("from-cut").toString());
         assertEquals(2, cut.code(), cut.err());
         assertTrue(cut.err().contains("cut-images-idx3-ubyte.gz: expected 470400 bytes of data after the header"), cut.err());
@@ -170,7 +170,7 @@ public class EncodeInputsIT {
         Files.write(dir.resolve("3").resolve("broken.png"), Arrays.copyOf(png(pixels(0), 28), 50));
         Files.write(dir.resolve("4").resolve("big.png"), png(new byte[32 * 32], 32));
 
-        JobAccess.Outcome failed = JobAccess.encodeOutcome(spark, "--model", model, "--input", dir.toString(),
+        JobAccess.Outcome failed = JobAccess.encodeOutcome(spark, "--model", model, "--iwae-k", "0", "--input", dir.toString(),
                 "--out", tmp.resolve("bad-fails").toString());
         assertEquals(2, failed.code(), failed.err());
         String line = failed.err().lines().filter(l -> l.startsWith("encode: error: ")).findFirst().orElse(failed.err());
@@ -178,7 +178,7 @@ public class EncodeInputsIT {
         assertTrue(line.contains("--skip-bad-records"), line);
         assertFalse(Files.exists(tmp.resolve("bad-fails")), "no partial output");
 
-        Map<String, Object> summary = JobAccess.encode(spark, "--model", model, "--input", dir.toString(), "--skip-bad-records",
+        Map<String, Object> summary = JobAccess.encode(spark, "--model", model, "--iwae-k", "0", "--input", dir.toString(), "--skip-bad-records",
                 "--out", tmp.resolve("bad-skipped").toString());
         assertEquals(2L, ((Number) summary.get("rejected")).longValue());
         assertEquals((long) N, ((Number) summary.get("n")).longValue());
@@ -204,12 +204,12 @@ public class EncodeInputsIT {
                 DataTypes.createStructField("image", DataTypes.BinaryType, true)));
         String table = tmp.resolve("bad.parquet").toString();
         spark.createDataFrame(rows, schema).coalesce(1).write().parquet(table);
-        JobAccess.Outcome failed = JobAccess.encodeOutcome(spark, "--model", model, "--input", table, "--id-col", "key",
+        JobAccess.Outcome failed = JobAccess.encodeOutcome(spark, "--model", model, "--iwae-k", "0", "--input", table, "--id-col", "key",
                 "--label-col", "digit", "--out", tmp.resolve("bad-rows").toString());
         assertEquals(2, failed.code(), failed.err());
         assertTrue(failed.err().contains("short-one: 100 bytes, neither 784 raw pixels nor a PNG or JPEG image"), failed.err());
 
-        Map<String, Object> skipped = JobAccess.encode(spark, "--model", model, "--input", table, "--id-col", "key",
+        Map<String, Object> skipped = JobAccess.encode(spark, "--model", model, "--iwae-k", "0", "--input", table, "--id-col", "key",
                 "--label-col", "digit", "--skip-bad-records", "--out", tmp.resolve("bad-rows-skipped").toString());
         assertEquals(2L, ((Number) skipped.get("rejected")).longValue());
         List<Row> rejected = spark.read().parquet(tmp.resolve("bad-rows-skipped").resolve("_rejected").toString()).orderBy("id").collectAsList();
@@ -217,7 +217,7 @@ public class EncodeInputsIT {
         assertEquals("twelve", rejected.get(1).getString(0));
         assertEquals("label 12, expected 0-9", rejected.get(1).getString(2));
 
-        JobAccess.Outcome wrongColumn = JobAccess.encodeOutcome(spark, "--model", model, "--input", table, "--image-col", "picture",
+        JobAccess.Outcome wrongColumn = JobAccess.encodeOutcome(spark, "--model", model, "--iwae-k", "0", "--input", table, "--image-col", "picture",
                 "--out", tmp.resolve("bad-column").toString());
         assertEquals(2, wrongColumn.code(), wrongColumn.err());
         assertTrue(wrongColumn.err().contains("expected a column 'picture' (--image-col), found columns key, digit, image"), wrongColumn.err());

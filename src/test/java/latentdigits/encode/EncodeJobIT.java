@@ -40,7 +40,7 @@ class EncodeJobIT {
         Path out = tmp.resolve("encoded");
         int n = 2500;
         Map<String, Object> summary = JobAccess.encode(spark, "--model", model.toString(), "--data", TestData.mnist(),
-                "--out", out.toString(), "--limit", String.valueOf(n), "--partitions", "3", "--batch", "700");
+                "--out", out.toString(), "--limit", String.valueOf(n), "--partitions", "3", "--batch", "700", "--iwae-k", "200", "--iwae-limit", "250");
 
         assertEquals((long) n, ((Number) summary.get("n")).longValue());
         List<Row> rows = spark.read().parquet(out.resolve("latent.parquet").toString()).orderBy("index").collectAsList();
@@ -75,6 +75,10 @@ class EncodeJobIT {
         double nelbo = ((Number) summary.get("test_nelbo")).doubleValue();
         assertEquals(((Number) summary.get("test_xent")).doubleValue() + ((Number) summary.get("test_kl")).doubleValue(), nelbo, 1e-3);
         assertTrue(nelbo > 300, "an untrained VAE scores hundreds of nats, found " + nelbo);
+        double iwae = ((Number) summary.get("test_iwae_nll")).doubleValue(), sameImages = ((Number) summary.get("iwae_images_nelbo")).doubleValue();
+        assertEquals(250L, ((Number) summary.get("iwae_images")).longValue());
+        assertTrue(iwae < sameImages, "the importance-weighted bound " + iwae + " is tighter than the same images' NELBO " + sameImages);
+        assertTrue(iwae > 0.5 * sameImages, "and still a bound of the same size: " + iwae + " against " + sameImages);
         Map<String, Object> written = Json.parse(Files.readString(out.resolve("summary.json")));
         assertEquals(summary.get("knn5_accuracy"), written.get("knn5_accuracy"));
         assertNotNull(ImageIO.read(out.resolve("scatter.png").toFile()));

@@ -58,7 +58,7 @@ class LatentEncoderModelIT {
         String table = tmp.resolve("digits.parquet").toString();
         spark.createDataFrame(rows, schema).coalesce(1).write().parquet(table); // one split: the job's positions are row numbers
 
-        JobAccess.encode(spark, "--model", model.toString(), "--input", table, "--id-col", "key", "--with-nelbo", "--batch", "128",
+        JobAccess.encode(spark, "--model", model.toString(), "--input", table, "--id-col", "key", "--with-nelbo", "--batch", "128", "--iwae-k", "0",
                 "--out", tmp.resolve("encoded").toString());
         Map<String, Row> job = new HashMap<>();
         for (Row r : spark.read().parquet(tmp.resolve("encoded").resolve("latent.parquet").toString()).collectAsList()) job.put(r.getString(0), r);

@@ -48,7 +48,7 @@ class HdfsJobsIT {
                 assertTrue(fs.exists(new Path(runs + "/vae/" + file)), "HDFS lacks vae/" + file);
 
             Map<String, Object> summary = JobAccess.encode(TestSpark.local2(), "--data", data, "--model", runs + "/vae/model.zip",
-                    "--out", runs + "/encoded", "--limit", "2000");
+                    "--out", runs + "/encoded", "--limit", "2000", "--iwae-k", "100", "--iwae-limit", "200");
             assertEquals(2000L, ((Number) summary.get("n")).longValue());
             for (String file : List.of("latent.parquet", "latent.csv", "scatter.png", "summary.json"))
                 assertTrue(fs.exists(new Path(runs + "/encoded/" + file)), "HDFS lacks encoded/" + file);

@@ -30,6 +30,10 @@ public final class JobAccess {
         return EncodeJob.encode(spark, EncodeJob.OPTIONS.parse(args), args);
     }
 
+    public static String report(String... args) throws Exception {
+        return ReportJob.report(ReportJob.OPTIONS.parse(args), new org.apache.hadoop.conf.Configuration());
+    }
+
     /** Exit code and standard error of the encode job as JobMain runs it (one line for a user's mistake). */
     public record Outcome(int code, String err) {
     }
