@@ -39,7 +39,8 @@ public final class BenchJob {
             .value("encode-sizes", "N,N,...", "how many images to encode (the test set tiled as often as needed)")
             .value("encode-batch", "B", "images per encoder call")
             .value("pytorch", "PYTHON", "python with torch for the PyTorch references (bench/pytorch/); none = skip them")
-            .toggle("encode-only", "only the encode benchmark and its PyTorch reference")
+            .value("parts", "LIST", "what to measure, comma-separated: averaging (one JVM against Spark), encode, models (the three networks against PyTorch)")
+            .value("model-epochs", "MLP,GAN,CNN", "epochs each network trains in the models part")
             .toggle("quick", "a few minutes: 2 measured epochs on 20,000 images, one pair");
 
     private BenchJob() {
@@ -57,7 +58,11 @@ public final class BenchJob {
             String[] trainFlags = flags.toArray(String[]::new);
             int pairs = quick ? 1 : a.integer("pairs", 1);
             List<Double> ratios = new ArrayList<>();
-            for (int pair = 1; pair <= pairs && !a.flag("encode-only"); pair++) {
+            List<String> parts = List.of(a.require("parts").split(","));
+            for (String part : parts)
+                if (!List.of("averaging", "encode", "models").contains(part))
+                    throw new IllegalArgumentException("--parts: expected averaging, encode or models, found '" + part + "'");
+            for (int pair = 1; pair <= pairs && parts.contains("averaging"); pair++) {
                 Map<String, Object> oneJvm = run(concat(new String[]{"train", "jvm", "local[1]", warmup, epochs, data}, trainFlags));
                 oneJvm.put("pair", pair);
                 results.add(oneJvm);
@@ -67,8 +72,23 @@ public final class BenchJob {
                 results.add(twoCores);
                 ratios.add(num(twoCores, "s_per_epoch") / num(oneJvm, "s_per_epoch"));
             }
-            results.add(run(new String[]{"encode", "local[2]", data, a.require("encode-batch"), a.require("encode-sizes")}));
-            List<Map<String, Object>> torch = PyTorchReference.encode(a.require("pytorch"), a.require("encode-sizes"), 2, a.integer("encode-batch", 1));
+            List<Map<String, Object>> torch = List.of(), models = List.of();
+            if (parts.contains("encode")) {
+                results.add(run(new String[]{"encode", "local[2]", data, a.require("encode-batch"), a.require("encode-sizes")}));
+                torch = PyTorchReference.encode(a.require("pytorch"), a.require("encode-sizes"), 2, a.integer("encode-batch", 1));
+            }
+            if (parts.contains("models")) {
+                String[] e = a.require("model-epochs").split(",");
+                if (e.length != 3) throw new IllegalArgumentException("--model-epochs: expected MLP,GAN,CNN epochs, found '" + a.get("model-epochs") + "'");
+                Map<String, Integer> epochsOf = new LinkedHashMap<>();
+                for (int i = 0; i < 3; i++) epochsOf.put(ModelsVersusPyTorch.MODELS.get(i).name(), Integer.parseInt(e[i].trim()));
+                Path scratch = Files.createTempDirectory("bench-models");
+                try {
+                    models = ModelsVersusPyTorch.run(data, a.require("pytorch"), epochsOf, scratch);
+                } finally {
+                    org.apache.commons.io.FileUtils.deleteDirectory(scratch.toFile());
+                }
+            }
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("date", Instant.now().toString());
@@ -80,10 +100,12 @@ public final class BenchJob {
             report.put("local2_over_one_jvm", speedUp);
             report.put("results", results);
             report.put("pytorch_encode", torch);
+            report.put("models_versus_pytorch", models);
             String out = a.require("out");
             HadoopFs.writeAtomically(out, new Configuration(), s -> s.write(Json.pretty(report).getBytes(StandardCharsets.UTF_8)));
             System.out.println(table(results));
-            System.out.println(PyTorchReference.sideBySide(results, torch));
+            if (parts.contains("encode")) System.out.println(PyTorchReference.sideBySide(results, torch));
+            if (parts.contains("models")) System.out.println(ModelsVersusPyTorch.table(models));
             if (!ratios.isEmpty()) System.out.printf("Spark local[2] / one JVM, seconds per epoch, pair by pair: %s; median %.2f%n",
                     String.join(", ", ratios.stream().map(x -> String.format("%.2f", x)).toList()), BenchCase.median(ratios));
             System.out.println("bench: wrote " + out);
@@ -91,14 +113,18 @@ public final class BenchJob {
         });
     }
 
-    /** Starts one case in a child JVM with this JVM's flags and classpath; returns its BENCH line. */
-    static Map<String, Object> run(String[] caseArgs) throws Exception {
+    /** A child JVM with this JVM's flags and classpath, running {@code mainClass}: each measurement in a JVM of its own. */
+    static List<String> javaCommand(String mainClass) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(BenchCase.class.getName());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
+        return command;
+    }
+
+    /** Starts one case in a child JVM with this JVM's flags and classpath; returns its BENCH line. */
+    static Map<String, Object> run(String[] caseArgs) throws Exception {
+        List<String> command = javaCommand(BenchCase.class.getName());
         command.addAll(List.of(caseArgs));
         System.err.println("bench: running " + String.join(" ", caseArgs));
         Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();

@@ -1,5 +1,6 @@
 package latentdigits.report;
 
+import latentdigits.model.ModelFiles;
 import latentdigits.util.HadoopFs;
 import latentdigits.util.Json;
 import latentdigits.util.UserError;
@@ -31,8 +32,8 @@ public record RunFiles(String path, String name, String job, Map<String, Object>
         Path path = new Path(dir);
         try {
             FileSystem fs = HadoopFs.of(path, conf);
-            if (path.getName().equals("latest") && fs.isFile(path)) // MODELS/latest names the published version
-                path = new Path(path.getParent(), new String(readAll(fs, path), StandardCharsets.UTF_8).trim());
+            if (path.getName().equals(ModelFiles.LATEST) && fs.isFile(path)) // MODELS/latest names the published version
+                path = new Path(ModelFiles.resolve(dir, conf)).getParent();
             if (!fs.exists(path) || !fs.getFileStatus(path).isDirectory())
                 throw new UserError(dir + ": expected a run directory, found " + (fs.exists(path) ? "a file" : "nothing"));
             Map<String, Object> config = json(fs, new Path(path, "config.json"));

@@ -16,7 +16,10 @@ import java.util.TreeSet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The default command, ./submit.sh train-vae on the embedded Spark, listens on loopback only for its whole run. */
+/**
+ * The default command, ./submit.sh train-vae on the embedded Spark, listens on loopback only for its whole run, and so
+ * do the live page (--live) and Spark's UI when they are switched on.
+ */
 class EmbeddedSparkClusterIT {
     @TempDir
     Path tmp;
@@ -24,8 +27,8 @@ class EmbeddedSparkClusterIT {
     @Test
     void aDefaultEmbeddedRunListensOnLoopbackOnly() throws Exception {
         Assumptions.assumeTrue(new ProcessBuilder("ss", "-V").start().waitFor() == 0, "needs ss (iproute2) to list sockets");
-        SubmitProcess job = SubmitProcess.start("train-vae", "--data", TestData.mnist(), "--out", tmp.resolve("run").toString(),
-                "--epochs", "4", "--train-limit", "6000", "--validation", "500", "--eval-limit", "1000");
+        SubmitProcess job = SubmitProcess.start("train-vae", "--conf", "spark.ui.enabled=true", "--live", "--data", TestData.mnist(),
+                "--out", tmp.resolve("run").toString(), "--epochs", "4", "--train-limit", "6000", "--validation", "500", "--eval-limit", "1000");
         Set<String> seen = new TreeSet<>();
         while (job.isAlive()) {
             seen.addAll(listening(job.pid()));
@@ -33,8 +36,8 @@ class EmbeddedSparkClusterIT {
         }
         SubmitProcess.Result r = job.await(Duration.ofSeconds(10));
         assertEquals(0, r.exitCode(), r.output());
-        // Spark's RPC and block manager, and the training stage's handover port
-        assertTrue(seen.size() >= 3, "saw too few listening sockets to judge: " + seen);
+        // Spark's RPC, block manager and UI, the training stage's handover port and the live page
+        assertTrue(seen.size() >= 5, "saw too few listening sockets to judge: " + seen);
         for (String address : seen)
             assertTrue(address.startsWith("127.0.0.1:") || address.startsWith("[::ffff:127.0.0.1]:") || address.startsWith("[::1]:"),
                     "the embedded job listens beyond loopback: " + address + " (all: " + seen + ")");

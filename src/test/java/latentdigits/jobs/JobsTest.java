@@ -35,7 +35,7 @@ class JobsTest {
 
     @Test
     void helpListsEveryFlagWithItsDefault() {
-        for (Options options : new Options[]{TrainVaeJob.OPTIONS, EncodeJob.OPTIONS, SampleJob.OPTIONS, FetchDataJob.OPTIONS, DemoJob.OPTIONS}) {
+        for (Options options : new Options[]{TrainVaeJob.OPTIONS, EncodeJob.OPTIONS, SampleJob.OPTIONS, FetchDataJob.OPTIONS, DemoJob.OPTIONS, ReportJob.OPTIONS}) {
             Outcome o = run(options, a -> 1, "--help");
             assertEquals(0, o.code());
             assertTrue(o.out().startsWith("Usage: ./submit.sh " + options.job()), o.out());
@@ -44,6 +44,8 @@ class JobsTest {
         for (String flag : new String[]{"--data", "--out", "--epochs", "--master", "--partitions", "--train-limit", "--seed", "--from-index", "--to-index"})
             assertTrue(help.contains(flag), "help lacks " + flag);
         assertTrue(help.contains("[default: 40]") && help.contains("[default: 0.001]"), help);
+        String report = run(ReportJob.OPTIONS, a -> 1, "--help").out();
+        assertTrue(report.startsWith("Usage: ./submit.sh report RUN... [flags]") && report.contains("  RUN...  run directories"), report);
     }
 
     @Test
