@@ -106,7 +106,7 @@ public final class BenchCase {
         }
         trainer.close();
         ThreadCpu cpuAfter = ThreadCpu.snapshot();
-        double median = median(epochSeconds);
+        double median = Numbers.median(epochSeconds);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("case", "train-vae " + (engine.equals("jvm") ? "one JVM (no Spark in the loop)" : "Spark " + master));
         r.put("engine", engine);
@@ -118,7 +118,7 @@ public final class BenchCase {
         r.put("s_per_epoch_all", epochSeconds.stream().map(x -> Numbers.round(x, 3)).toList());
         r.put("images_per_s", Numbers.round(images / median, 0));
         r.put("spark_jobs_per_epoch", Numbers.round(jobsPerEpoch.stream().mapToInt(Integer::intValue).average().orElse(0), 2));
-        r.put("outside_fit_s_per_epoch", outsideFit.isEmpty() ? 0 : Numbers.round(median(outsideFit), 3));
+        r.put("outside_fit_s_per_epoch", outsideFit.isEmpty() ? 0 : Numbers.round(Numbers.median(outsideFit), 3));
         r.put("startup_s", Numbers.round(startup, 3));
         r.put("data_prep_s", Numbers.round(dataPrep, 3));
         r.put("averaging_frequency", a.integer("averaging-frequency", 1));
@@ -218,12 +218,5 @@ public final class BenchCase {
 
     static double seconds(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        sorted.sort(Double::compare);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 }

@@ -96,7 +96,7 @@ public final class BenchJob {
             report.put("quick", quick);
             Map<String, Object> speedUp = new LinkedHashMap<>();
             speedUp.put("per_pair", ratios.stream().map(x -> Numbers.round(x, 3)).toList());
-            if (!ratios.isEmpty()) speedUp.put("median", Numbers.round(BenchCase.median(ratios), 3));
+            if (!ratios.isEmpty()) speedUp.put("median", Numbers.round(Numbers.median(ratios), 3));
             report.put("local2_over_one_jvm", speedUp);
             report.put("results", results);
             report.put("pytorch_encode", torch);
@@ -107,7 +107,7 @@ public final class BenchJob {
             if (parts.contains("encode")) System.out.println(PyTorchReference.sideBySide(results, torch));
             if (parts.contains("models")) System.out.println(ModelsVersusPyTorch.table(models));
             if (!ratios.isEmpty()) System.out.printf("Spark local[2] / one JVM, seconds per epoch, pair by pair: %s; median %.2f%n",
-                    String.join(", ", ratios.stream().map(x -> String.format("%.2f", x)).toList()), BenchCase.median(ratios));
+                    String.join(", ", ratios.stream().map(x -> String.format("%.2f", x)).toList()), Numbers.median(ratios));
             System.out.println("bench: wrote " + out);
             return 0;
         });

@@ -85,7 +85,7 @@ final class ModelsVersusPyTorch {
     /** Median of the epochs after the first (all of them if there is only one). */
     static double steady(List<Double> seconds) {
         List<Double> after = seconds.size() > 1 ? seconds.subList(1, seconds.size()) : seconds;
-        return Math.round(BenchCase.median(after) * 1000) / 1000.0;
+        return Math.round(latentdigits.util.Numbers.median(after) * 1000) / 1000.0;
     }
 
     static String table(List<Map<String, Object>> results) {

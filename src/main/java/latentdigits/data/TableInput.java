@@ -65,7 +65,7 @@ public final class TableInput implements DigitInput, Serializable {
         DataType imageType = column(schema, path, imageCol, "--image-col").dataType();
         Kind kind;
         if (imageType.equals(DataTypes.BinaryType)) kind = Kind.BINARY;
-        else if (imageType instanceof ArrayType a && a.elementType() instanceof NumericType) kind = Kind.NUMBERS;
+        else if (isImageColumn(imageType)) kind = Kind.NUMBERS;
         else throw DataFileException.of(path, "column '" + imageCol + "' of binary (784 raw bytes, PNG or JPEG) or an array of 784 numbers",
                     imageType.simpleString());
         List<Column> columns = new ArrayList<>(List.of(table.col(imageCol)));
@@ -92,6 +92,17 @@ public final class TableInput implements DigitInput, Serializable {
                 .option("pathGlobFilter", "*.{png,PNG,jpg,JPG,jpeg,JPEG}")
                 .load(path);
         return new TableInput(Kind.IMAGE_FILE, files.select("content", "path"), files.select("path"), true, false, limit, description);
+    }
+
+    /** A column that can hold images: binary (784 raw bytes, PNG or JPEG) or an array of numbers. */
+    public static boolean isImageColumn(DataType type) {
+        return type.equals(DataTypes.BinaryType) || type instanceof ArrayType a && a.elementType() instanceof NumericType;
+    }
+
+    /** The image in column {@code index} of a row: bytes ({@code binary}) or 784 numbers; null is a problem too. */
+    public static DigitImages.Decoded image(Row row, int index, boolean binary) {
+        if (row.isNullAt(index)) return DigitImages.fromBytes(null);
+        return binary ? DigitImages.fromBytes((byte[]) row.get(index)) : DigitImages.fromNumbers(row.getList(index));
     }
 
     private static StructField column(StructType schema, String path, String name, String flag) {
@@ -137,10 +148,7 @@ public final class TableInput implements DigitInput, Serializable {
     DigitRecord record(Row row, long position) {
         String id = kind == Kind.IMAGE_FILE ? row.getString(1) : hasId ? row.getString(1) : "row " + position;
         if (id == null) return DigitRecord.bad("row " + position, position, "no id (null)");
-        DigitImages.Decoded image = switch (kind) {
-            case BINARY, IMAGE_FILE -> DigitImages.fromBytes(row.isNullAt(0) ? null : (byte[]) row.get(0));
-            case NUMBERS -> DigitImages.fromNumbers(row.isNullAt(0) ? null : row.getList(0));
-        };
+        DigitImages.Decoded image = image(row, 0, kind != Kind.NUMBERS);
         if (image.problem() != null) return DigitRecord.bad(id, position, image.problem());
         int label = DigitRecord.UNLABELLED;
         if (kind == Kind.IMAGE_FILE) label = folderLabel(id);

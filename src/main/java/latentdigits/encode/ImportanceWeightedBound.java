@@ -1,7 +1,9 @@
 package latentdigits.encode;
 
 import latentdigits.data.DigitRecord;
+import latentdigits.data.DigitBlock;
 import latentdigits.model.VaeLossTerms;
+import latentdigits.model.VaeModel;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,12 +27,10 @@ public final class ImportanceWeightedBound {
 
     /**
      * log w = log p(x|z) + log N(z; 0, I) - log N(z; mu, sigma^2) with z = mu + sigma * eps; the 2 pi terms cancel:
-     * -xent - |z|^2 / 2 + |eps|^2 / 2 + sum(logvar) / 2.
+     * log p(x|z) - |z|^2 / 2 + |eps|^2 / 2 + sum(logvar) / 2, from a draw's squared norms.
      */
-    static double logWeight(double xent, float[] z, float[] eps, float[] logvar) {
-        double w = -xent;
-        for (int j = 0; j < z.length; j++) w += -0.5 * z[j] * z[j] + 0.5 * eps[j] * eps[j] + 0.5 * logvar[j];
-        return w;
+    static double logWeight(double logLikelihood, double zSquared, double epsSquared, double logvarSum) {
+        return logLikelihood - 0.5 * zSquared + 0.5 * epsSquared + 0.5 * logvarSum;
     }
 
     /** log (1/k) sum_i exp(v_i), without overflow. */
@@ -72,9 +72,8 @@ public final class ImportanceWeightedBound {
             INDArray log1mP = org.nd4j.linalg.ops.transforms.Transforms.log(clipped.rsubi(1), false);
             for (int b = 0; b < m; b++) {
                 DigitRecord record = records.get(from + b);
-                float[] pixels = new float[784];
-                for (int q = 0; q < pixels.length; q++) pixels[q] = (record.pixels()[q] & 0xFF) / 255f;
-                INDArray x = Nd4j.create(pixels, new long[]{784, 1});
+                INDArray x = VaeModel.images(DigitBlock.contiguous(0, record.pixels(), new byte[1]), 0, 1)
+                        .castTo(DataType.FLOAT).reshape(784, 1); // scaled as the NELBO's images are
                 org.nd4j.linalg.indexing.INDArrayIndex rows = org.nd4j.linalg.indexing.NDArrayIndex.interval((long) b * k, (long) (b + 1) * k);
                 org.nd4j.linalg.indexing.INDArrayIndex all = org.nd4j.linalg.indexing.NDArrayIndex.all();
                 double[] ll = logP.get(rows, all).mmul(x).addi(log1mP.get(rows, all).mmul(x.rsub(1))).toDoubleVector();
@@ -82,7 +81,7 @@ public final class ImportanceWeightedBound {
                 double logvarSum = 0;
                 for (int j = latent; j < 2 * latent; j++) logvarSum += moments[from + b][j];
                 double[] logW = new double[k];
-                for (int i = 0; i < k; i++) logW[i] = ll[i] - 0.5 * z2[i] + 0.5 * eps2[i] + 0.5 * logvarSum;
+                for (int i = 0; i < k; i++) logW[i] = logWeight(ll[i], z2[i], eps2[i], logvarSum);
                 out[from + b] = -logMeanExp(logW);
             }
         }

@@ -2,6 +2,7 @@ package latentdigits.encode;
 
 import latentdigits.data.DigitImages;
 import latentdigits.data.DigitRecord;
+import latentdigits.data.TableInput;
 import latentdigits.model.ModelFiles;
 import latentdigits.model.VaeModel;
 import latentdigits.util.LazyIterators;
@@ -20,11 +21,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.LongType;
-import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -119,7 +118,7 @@ public final class LatentEncoderModel extends Transformer {
         StructField field = Arrays.stream(schema.fields()).filter(f -> f.name().equals(image)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("imageCol: no column '" + image + "' in columns " + String.join(", ", schema.fieldNames())));
         DataType type = field.dataType();
-        if (!(type.equals(DataTypes.BinaryType) || type instanceof ArrayType a && a.elementType() instanceof NumericType))
+        if (!TableInput.isImageColumn(type))
             throw new IllegalArgumentException("imageCol: column '" + image + "' is " + type.simpleString()
                     + ", expected binary (784 raw bytes, PNG or JPEG) or an array of 784 numbers");
         if (!$(positionCol).isEmpty()) {
@@ -163,8 +162,7 @@ public final class LatentEncoderModel extends Transformer {
                 for (Row row : group) {
                     long position = positionIndex >= 0 ? row.getLong(positionIndex) : ((long) split << 40) + next[0];
                     next[0]++;
-                    DigitImages.Decoded image = row.isNullAt(imageIndex) ? DigitImages.fromBytes(null)
-                            : binary ? DigitImages.fromBytes((byte[]) row.get(imageIndex)) : DigitImages.fromNumbers(row.getList(imageIndex));
+                    DigitImages.Decoded image = TableInput.image(row, imageIndex, binary);
                     if (image.problem() != null) {
                         if (skip) continue;
                         throw new IllegalArgumentException("row " + position + ": image " + image.problem() + " (handleInvalid=skip drops such rows)");

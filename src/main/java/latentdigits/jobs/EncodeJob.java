@@ -82,10 +82,8 @@ public final class EncodeJob {
     /** What to encode and what to fit the kNN classifier on: --input, or MNIST's --data and --split. */
     record Inputs(DigitInputs.Spec input, DigitInputs.Spec reference, String prefix, List<String> paths) {
         /** MNIST's files, whose SHA-256 provenance records (bulk inputs are described by path, size and time instead). */
-        List<latentdigits.data.IdxHeader> mnist(Configuration conf) {
-            if (prefix.isEmpty()) return List.of();
-            DigitSource source = DigitSource.of(input.path(), input.labels(), conf);
-            return List.of(source.images(), source.labels());
+        List<String> mnist() {
+            return prefix.isEmpty() ? List.of() : List.of(input.path(), input.labels());
         }
 
         static Inputs of(Options.Args a, Configuration conf) {
@@ -165,7 +163,7 @@ public final class EncodeJob {
             LatentEncoder.BadRecords bad = skipBad ? stats.skipAndCount() : failing;
             int iwaeK = withLoss ? a.integer("iwae-k", 0) : 0;
             LatentTable.Iwae iwae = iwaeK == 0 ? null
-                    : new LatentTable.Iwae(iwaeK, Math.max(1, (input.count() + a.longValue("iwae-limit", 1) - 1) / a.longValue("iwae-limit", 1)));
+                    : new LatentTable.Iwae(iwaeK, sampleStride(input.count(), a.longValue("iwae-limit", 1)));
             JavaRDD<Row> rows = LatentTable.encoded(input.records(), model, batch, withLoss, withNelbo, latent, bad, stats, knn, iwae);
             String table = run.resolve("latent.parquet").toString();
             spark.createDataFrame(rows, LatentTable.schema(latent, withNelbo)).write().mode(SaveMode.Overwrite).parquet(table); // over a killed attempt's
@@ -218,7 +216,7 @@ public final class EncodeJob {
             summary.put("encode_images_per_s", Numbers.round(n / encodeSeconds, 1));
             summary.put("seconds", Numbers.round(seconds, 3));
             summary.put("partitions", rows.getNumPartitions());
-            Map<String, Object> provenance = Provenance.of(spark, rows.getNumPartitions(), null, inputs.mnist(conf), conf, commandLine).toMap();
+            Map<String, Object> provenance = Provenance.ofFiles(spark, rows.getNumPartitions(), null, inputs.mnist(), conf, commandLine).toMap();
             summary.put("provenance", provenance);
             Map<String, Object> config = new LinkedHashMap<>();
             config.put("job", "encode");
@@ -236,16 +234,21 @@ public final class EncodeJob {
         }
     }
 
+    /** The even samples' stride: positions that are multiples of it, at most {@code limit} of {@code count}. */
+    static long sampleStride(long count, long limit) {
+        return Math.max(1, (count + limit - 1) / limit);
+    }
+
     /** Rows whose index is a multiple of count/limit: all of them up to {@code limit}. */
     static Dataset<Row> evenSample(Dataset<Row> rows, long count, long limit) {
-        long every = Math.max(1, (count + limit - 1) / limit);
+        long every = sampleStride(count, limit);
         return every == 1 ? rows : rows.filter(col("index").mod(every).equalTo(0));
     }
 
     /** The reference set's means and labels (an even sample of at most {@code limit} labelled images), fitted for kNN. */
     static NearestNeighbours referenceMeans(DigitInput reference, Broadcast<byte[]> model, int batch, boolean skipBad, long limit,
                                             int latent, int k) {
-        long every = Math.max(1, (reference.count() + limit - 1) / limit);
+        long every = sampleStride(reference.count(), limit);
         LatentEncoder.BadRecords bad = skipBad ? r -> { } : LatentEncoder.BadRecords.fail();
         List<float[]> points = reference.records().filter(r -> r.position() % every == 0).mapPartitions(records -> LazyIterators.flatMap(
                 LatentEncoder.encode(records, model, batch, false, bad), e -> {

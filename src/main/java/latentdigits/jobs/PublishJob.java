@@ -69,7 +69,7 @@ public final class PublishJob {
         HadoopFs.requireWritable(fs, models, "--to", models);
         Path latest = new Path(models, ModelFiles.LATEST), target = new Path(models, version);
 
-        byte[] model = RunOutput.read(runFs, new Path(run, "model.zip"));
+        byte[] model = HadoopFs.readIfExists(runFs, new Path(run, "model.zip"));
         Map<String, Object> metadata = ModelFiles.fromBytes(model, run + "/model.zip").metadata();
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("version", version);
@@ -79,9 +79,9 @@ public final class PublishJob {
         record.put("gates", gates(a, run, runFs, model, conf));
 
         try (OutputLock lock = OutputLock.acquire(fs, latest, "--to")) {
-            String previous = fs.exists(latest) ? new String(RunOutput.read(fs, latest), StandardCharsets.UTF_8).trim() : null;
+            String previous = fs.exists(latest) ? new String(HadoopFs.readIfExists(fs, latest), StandardCharsets.UTF_8).trim() : null;
             if (fs.exists(target)) {
-                byte[] there = RunOutput.read(fs, new Path(target, "model.zip"));
+                byte[] there = HadoopFs.readIfExists(fs, new Path(target, "model.zip"));
                 boolean same = there != null && MnistFetcher.sha256(new ByteArrayInputStream(there)).equals(record.get("model_sha256"));
                 if (!same && !a.flag("overwrite"))
                     throw new UserError("--version " + version + ": " + target + " holds another model; choose another version, or pass --overwrite");
@@ -103,7 +103,7 @@ public final class PublishJob {
         Map<String, Object> gates = new LinkedHashMap<>();
         if (a.get("max-nelbo") != null && !a.get("max-nelbo").isBlank()) {
             double max = a.number("max-nelbo");
-            byte[] metrics = RunOutput.read(runFs, new Path(run, "metrics.jsonl"));
+            byte[] metrics = HadoopFs.readIfExists(runFs, new Path(run, "metrics.jsonl"));
             List<String> rows = metrics == null ? List.of() : new String(metrics, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
             Map<String, Object> last = rows.isEmpty() ? Map.of() : Json.parse(rows.get(rows.size() - 1));
             if (!last.containsKey("val_xent") || !last.containsKey("val_kl"))

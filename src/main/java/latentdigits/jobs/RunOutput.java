@@ -92,7 +92,7 @@ final class RunOutput {
         latentdigits.util.OutputLock lock = latentdigits.util.OutputLock.acquire(fs, target, flag);
         try {
             if (fs.exists(target) && !a.flag("overwrite")) {
-                byte[] recorded = read(fs, new Path(record));
+                byte[] recorded = HadoopFs.readIfExists(fs, new Path(record));
                 List<String> differences = differences(job, a, recorded);
                 if (!differences.isEmpty())
                     throw new UserError(flag + " " + out + ": exists, made " + (recorded == null ? "by something else" : "with another configuration ("
@@ -109,13 +109,6 @@ final class RunOutput {
     }
 
     /** A file's bytes, or null when there is none. */
-    static byte[] read(FileSystem fs, Path path) throws IOException {
-        if (!fs.exists(path)) return null;
-        try (java.io.InputStream in = fs.open(path)) {
-            return in.readAllBytes();
-        }
-    }
-
     /** {@code {"job", "config", "provenance"}}: what a job records of how it made its output. */
     static Map<String, Object> record(String job, Options.Args a, Map<String, Object> provenance) {
         Map<String, Object> config = new java.util.LinkedHashMap<>();

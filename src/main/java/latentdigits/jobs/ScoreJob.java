@@ -52,7 +52,7 @@ public final class ScoreJob {
         try (OutputLock lock = RunOutput.openFile("score", "--out", withOut(a, out), out, conf, inputs)) {
             if (lock == null) {
                 org.apache.hadoop.fs.Path report = new org.apache.hadoop.fs.Path(out);
-                return Json.parse(new String(RunOutput.read(HadoopFs.of(report, conf), report), StandardCharsets.UTF_8));
+                return Json.parse(new String(HadoopFs.readIfExists(HadoopFs.of(report, conf), report), StandardCharsets.UTF_8));
             }
             IdxHeader header = IdxFiles.readHeader(samplesFile, 3, conf);
             if (header.dims()[1] != DigitSource.SIDE || header.dims()[2] != DigitSource.SIDE)

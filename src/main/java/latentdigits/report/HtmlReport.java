@@ -45,6 +45,7 @@ public final class HtmlReport {
             if (owner != null) owner.encodings().add(r);
             else vaes.add(new VaeColumn(null, new ArrayList<>(List.of(r))));
         }
+        String absent = refreshSeconds > 0 ? "drawn when the training ends" : "not in this run"; // a live page's run is training
         List<RunFiles> gans = runs.stream().filter(r -> r.job().equals("train-gan")).toList();
         List<RunFiles> classifiers = runs.stream().filter(r -> r.job().equals("train-classifier")).toList();
 
@@ -66,12 +67,12 @@ public final class HtmlReport {
             h.append("<h2>Variational autoencoders</h2>\n<table><tr><th></th>");
             for (VaeColumn v : vaes) h.append("<th>").append(esc(v.name())).append(v.arch().isEmpty() ? "" : " (" + esc(v.arch().toUpperCase()) + ")").append("</th>");
             h.append("</tr>\n");
-            figureRow(h, "Training and validation loss; decoded z ~ N(0, I), newest epoch", vaes, v -> cell(v.training(), 1, 8, v.arch(),
+            figureRow(h, "Training and validation loss; decoded z ~ N(0, I), newest epoch", vaes, v -> cell(absent, v.training(), 1, 8, v.arch(),
                     loss(v.training()), newestSamples(v.training())));
-            figureRow(h, "Encoder means of the encoded set, by label", vaes, v -> cell(v.encodings().isEmpty() ? null : v.encodings().get(0), 2, 9, v.arch(),
+            figureRow(h, "Encoder means of the encoded set, by label", vaes, v -> cell(absent, v.encodings().isEmpty() ? null : v.encodings().get(0), 2, 9, v.arch(),
                     v.encodings().isEmpty() ? null : v.encodings().get(0).figures().get("scatter.png")));
-            figureRow(h, "Interpolation between two test images", vaes, v -> cell(v.training(), 3, 10, v.arch(), figure(v.training(), "figures/interpolation.png")));
-            figureRow(h, "Decoder on a 15 x 15 grid of z in [-2, 2]", vaes, v -> cell(v.training(), 4, 11, v.arch(), figure(v.training(), "figures/grid.png")));
+            figureRow(h, "Interpolation between two test images", vaes, v -> cell(absent, v.training(), 3, 10, v.arch(), figure(v.training(), "figures/interpolation.png")));
+            figureRow(h, "Decoder on a 15 x 15 grid of z in [-2, 2]", vaes, v -> cell(absent, v.training(), 4, 11, v.arch(), figure(v.training(), "figures/grid.png")));
             h.append("</table>\n<table><caption>Metrics</caption><tr><th></th>");
             for (VaeColumn v : vaes) h.append("<th>").append(esc(v.name())).append("</th>");
             h.append("</tr>\n");
@@ -81,9 +82,9 @@ public final class HtmlReport {
             rows.put("final validation NELBO (XENT + KL), nats", v -> last(v.training(), "val_xent", "val_kl"));
             rows.put("median seconds an epoch", v -> v.training() == null ? "" : median(v.training().metrics(), "seconds"));
             rows.put("encoded images", v -> fromEncoding(v, "n"));
-            rows.put("test NELBO, nats", v -> fromEncodingAny(v, "test_nelbo", "train_nelbo", "nelbo"));
+            rows.put("test NELBO, nats", v -> fromEncoding(v, "test_nelbo", "train_nelbo", "nelbo"));
             rows.put("importance-weighted NLL (k, images), nats", v -> {
-                String nll = fromEncodingAny(v, "test_iwae_nll", "train_iwae_nll", "iwae_nll");
+                String nll = fromEncoding(v, "test_iwae_nll", "train_iwae_nll", "iwae_nll");
                 String same = fromEncoding(v, "iwae_images_nelbo");
                 return nll.isEmpty() ? "" : nll + " (k = " + fromEncoding(v, "iwae_k") + ", " + fromEncoding(v, "iwae_images")
                         + " images" + (same.isEmpty() ? "" : "; their NELBO " + same) + ")";
@@ -100,9 +101,9 @@ public final class HtmlReport {
             h.append("<h2>Generative adversarial network</h2>\n<table><tr><th></th>");
             for (RunFiles g : gans) h.append("<th>").append(esc(g.name())).append("</th>");
             h.append("</tr>\n");
-            figureRow(h, "Discriminator and generator loss; G's samples, newest epoch", gans, g -> cell(g, 5, 5, "mlp", loss(g), newestSamples(g)));
-            figureRow(h, "G on 36 random z", gans, g -> cell(g, 6, 6, "mlp", figure(g, "figures/samples.png")));
-            figureRow(h, "G along a line between two random z", gans, g -> cell(g, 7, 7, "mlp", figure(g, "figures/interpolation.png")));
+            figureRow(h, "Discriminator and generator loss; G's samples, newest epoch", gans, g -> cell(absent, g, 5, 5, "mlp", loss(g), newestSamples(g)));
+            figureRow(h, "G on 36 random z", gans, g -> cell(absent, g, 6, 6, "mlp", figure(g, "figures/samples.png")));
+            figureRow(h, "G along a line between two random z", gans, g -> cell(absent, g, 7, 7, "mlp", figure(g, "figures/interpolation.png")));
             h.append("<tr><th>epochs; final D / G loss; median seconds an epoch</th>");
             for (RunFiles g : gans) h.append("<td>").append(g.metrics().size()).append("; ").append(esc(last(g, "d_loss"))).append(" / ")
                     .append(esc(last(g, "g_loss"))).append("; ").append(esc(median(g.metrics(), "seconds"))).append("</td>");
@@ -120,7 +121,7 @@ public final class HtmlReport {
             h.append("<details><summary>").append(esc(r.name())).append(": ").append(esc(r.job())).append(", <code>").append(esc(r.path()))
                     .append("</code></summary><pre>").append(esc(Json.pretty(r.config()))).append("</pre></details>\n");
         h.append("</body></html>\n");
-        return refreshSeconds > 0 ? h.toString().replace("not in this run", "drawn when the training ends") : h.toString();
+        return h.toString();
     }
 
     /** Runs the page's script records its checks on: images loaded, errors (a missing image, a refused request). */
@@ -137,8 +138,8 @@ public final class HtmlReport {
         h.append("</tr>\n");
     }
 
-    /** A figure cell: its number in the study (MLP or CNN VAE's), then the images, or a note that the run has none. */
-    private static String cell(RunFiles run, int mlpFigure, int cnnFigure, String arch, byte[]... images) {
+    /** A figure cell: its number in the study (MLP or CNN VAE's), then the images, or {@code absent} when the run has none. */
+    private static String cell(String absent, RunFiles run, int mlpFigure, int cnnFigure, String arch, byte[]... images) {
         String number = arch.equals("cnn") ? "Figure " + cnnFigure : arch.equals("mlp") ? "Figure " + mlpFigure : "Figure " + mlpFigure + " / " + cnnFigure;
         StringBuilder c = new StringBuilder("<b>").append(number).append("</b>");
         int shown = 0;
@@ -147,7 +148,7 @@ public final class HtmlReport {
             c.append("<img alt=\"").append(number).append("\" src=\"data:image/png;base64,").append(Base64.getEncoder().encodeToString(png)).append("\">");
             shown++;
         }
-        if (shown == 0) c.append("<p class=\"missing\">").append(run == null ? "no such run given" : "not in this run").append("</p>");
+        if (shown == 0) c.append("<p class=\"missing\">").append(run == null ? "no such run given" : absent).append("</p>");
         return c.toString();
     }
 
@@ -186,16 +187,11 @@ public final class HtmlReport {
     }
 
     private static String median(List<Map<String, Object>> rows, String key) {
-        List<Double> v = rows.stream().filter(r -> r.get(key) instanceof Number).map(r -> ((Number) r.get(key)).doubleValue()).sorted().toList();
-        if (v.isEmpty()) return "";
-        return String.format("%.2f", v.size() % 2 == 1 ? v.get(v.size() / 2) : (v.get(v.size() / 2 - 1) + v.get(v.size() / 2)) / 2);
+        List<Double> v = rows.stream().filter(r -> r.get(key) instanceof Number).map(r -> ((Number) r.get(key)).doubleValue()).toList();
+        return v.isEmpty() ? "" : String.format("%.2f", latentdigits.util.Numbers.median(v));
     }
 
-    private static String fromEncoding(VaeColumn v, String key) {
-        return fromEncodingAny(v, key);
-    }
-
-    private static String fromEncodingAny(VaeColumn v, String... keys) {
+    private static String fromEncoding(VaeColumn v, String... keys) {
         for (RunFiles e : v.encodings())
             for (String k : keys) if (e.summary() != null && e.summary().get(k) != null) return String.valueOf(e.summary().get(k));
         return "";

@@ -10,7 +10,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,17 +38,17 @@ public record RunFiles(String path, String name, String job, Map<String, Object>
             Map<String, Object> config = json(fs, new Path(path, "config.json"));
             if (config == null) throw new UserError(dir + ": expected a run directory with config.json, found none (not a finished or running run)");
             List<Map<String, Object>> metrics = new ArrayList<>();
-            byte[] lines = optional(fs, new Path(path, "metrics.jsonl"));
+            byte[] lines = HadoopFs.readIfExists(fs, new Path(path, "metrics.jsonl"));
             if (lines != null) new String(lines, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).forEach(l -> metrics.add(Json.parse(l)));
             Map<String, Object> summary = json(fs, new Path(path, "summary.json"));
             if (summary == null) summary = json(fs, new Path(path, "test.json"));
             Map<String, byte[]> figures = new java.util.LinkedHashMap<>();
             for (String f : FIGURES) {
-                byte[] bytes = optional(fs, new Path(path, f));
+                byte[] bytes = HadoopFs.readIfExists(fs, new Path(path, f));
                 if (bytes != null) figures.put(f, bytes);
             }
             Path newest = newestSamples(fs, new Path(path, "figures"));
-            if (newest != null) figures.put("figures/" + newest.getName(), readAll(fs, newest));
+            if (newest != null) figures.put("figures/" + newest.getName(), HadoopFs.readIfExists(fs, newest));
             return new RunFiles(path.toString(), name, String.valueOf(config.get("job")), config, metrics, summary, figures);
         } catch (IOException e) {
             throw new UserError(dir + ": cannot read: " + e.getMessage());
@@ -79,7 +78,7 @@ public record RunFiles(String path, String name, String job, Map<String, Object>
     }
 
     private static Map<String, Object> json(FileSystem fs, Path file) throws IOException {
-        byte[] bytes = optional(fs, file);
+        byte[] bytes = HadoopFs.readIfExists(fs, file);
         if (bytes == null) return null;
         try {
             return Json.parse(new String(bytes, StandardCharsets.UTF_8));
@@ -88,13 +87,4 @@ public record RunFiles(String path, String name, String job, Map<String, Object>
         }
     }
 
-    private static byte[] optional(FileSystem fs, Path file) throws IOException {
-        return fs.exists(file) ? readAll(fs, file) : null;
-    }
-
-    private static byte[] readAll(FileSystem fs, Path file) throws IOException {
-        try (InputStream in = fs.open(file)) {
-            return in.readAllBytes();
-        }
-    }
 }

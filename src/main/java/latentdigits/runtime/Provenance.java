@@ -84,8 +84,14 @@ public record Provenance(String gitCommit, Instant startedAt, String host, Strin
     /** This run's provenance: {@code dataFiles} are read once more for their checksums. */
     public static Provenance of(SparkSession spark, int partitions, Long seed, List<IdxHeader> dataFiles, Configuration conf,
                                 String[] args) throws IOException {
+        return ofFiles(spark, partitions, seed, dataFiles.stream().map(IdxHeader::file).toList(), conf, args);
+    }
+
+    /** The same, for data files named by path. */
+    public static Provenance ofFiles(SparkSession spark, int partitions, Long seed, List<String> dataFiles, Configuration conf,
+                                     String[] args) throws IOException {
         List<DataFile> files = new java.util.ArrayList<>();
-        for (IdxHeader h : dataFiles) files.add(DataFile.of(h.file(), conf));
+        for (String file : dataFiles) files.add(DataFile.of(file, conf));
         return new Provenance(currentGitCommit(), Instant.now(), hostName(), String.join(" ", args), files,
                 Versions.current(spark.version()), spark.sparkContext().master(), spark.sparkContext().defaultParallelism(),
                 partitions, seed, System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"),

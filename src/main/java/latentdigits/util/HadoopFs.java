@@ -15,6 +15,14 @@ public final class HadoopFs {
         void write(java.io.OutputStream out) throws IOException;
     }
 
+    /** The whole file, or null when it does not exist. */
+    public static byte[] readIfExists(FileSystem fs, Path file) throws IOException {
+        if (!fs.exists(file)) return null;
+        try (java.io.InputStream in = fs.open(file)) {
+            return in.readAllBytes();
+        }
+    }
+
     /** Writes next to the target under a hidden name and renames, so readers never see a half-written file. */
     public static void writeAtomically(String file, Configuration conf, Writer writer) throws IOException {
         Path target = new Path(file);

@@ -10,9 +10,9 @@ class ImportanceWeightedBoundTest {
     void aLogWeightIsTheLikelihoodPlusPriorMinusPosteriorDensity() {
         // x's log-likelihood -10; z = 0.5 drawn as mu + sigma * eps with eps = 1, logvar = -0.5:
         // log N(0.5; 0, 1) - log N(0.5; mu, e^-0.5) = (-0.125) - (-0.5 - (-0.25)) = -0.125 + 0.5 - 0.25 (2 pi cancels)
-        assertEquals(-10 - 0.125 + 0.5 - 0.25, ImportanceWeightedBound.logWeight(10, new float[]{0.5f}, new float[]{1f}, new float[]{-0.5f}), 1e-7);
-        // two dimensions add: z = (1, -2), eps = (0, 3), logvar = (0, 2)
-        assertEquals(-3 - 0.5 - 2 + 0 + 4.5 + 0 + 1, ImportanceWeightedBound.logWeight(3, new float[]{1, -2}, new float[]{0, 3}, new float[]{0, 2}), 1e-7);
+        assertEquals(-10 - 0.125 + 0.5 - 0.25, ImportanceWeightedBound.logWeight(-10, 0.5 * 0.5, 1 * 1, -0.5), 1e-7);
+        // two dimensions add: z = (1, -2), eps = (0, 3), logvar = (0, 2): |z|^2 = 5, |eps|^2 = 9, sum(logvar) = 2
+        assertEquals(-3 - 0.5 - 2 + 0 + 4.5 + 0 + 1, ImportanceWeightedBound.logWeight(-3, 1 + 4, 0 + 9, 0 + 2), 1e-7);
     }
 
     @Test
