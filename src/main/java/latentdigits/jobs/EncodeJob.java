@@ -145,7 +145,6 @@ public final class EncodeJob {
             String scratch = run.resolve("_scratch").toString();
             DigitInput input = DigitInputs.open(spark, inputs.input(), slots, scratch);
             Broadcast<byte[]> model = jsc.broadcast(modelZip);
-            LatentEncoder.BadRecords failing = LatentEncoder.BadRecords.fail();
 
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("model", modelFile);
@@ -160,7 +159,7 @@ public final class EncodeJob {
             }
 
             EncodeStats stats = new EncodeStats(jsc.sc());
-            LatentEncoder.BadRecords bad = skipBad ? stats.skipAndCount() : failing;
+            LatentEncoder.BadRecords bad = skipBad ? stats.skipAndCount() : LatentEncoder.BadRecords.fail();
             int iwaeK = withLoss ? a.integer("iwae-k", 0) : 0;
             LatentTable.Iwae iwae = iwaeK == 0 ? null
                     : new LatentTable.Iwae(iwaeK, sampleStride(input.count(), a.longValue("iwae-limit", 1)));
