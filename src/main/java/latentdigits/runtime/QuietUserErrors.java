@@ -41,13 +41,19 @@ public final class QuietUserErrors extends AbstractFilter {
 
     private static QuietUserErrors installed;
 
+    /**
+     * Loggers whose lines after a user's error only echo the abort: the scheduler, the writer, and the write-stats
+     * tracker of a sibling task whose file the aborted job already deleted ("Expected 1 files, but only saw 0").
+     */
+    private static final List<String> AFTERMATH = List.of(".TaskSetManager", ".FileFormatWriter", ".BasicWriteTaskStatsTracker");
+
     @Override
     public Filter.Result filter(LogEvent event) {
         for (Throwable t = event.getThrown(); t != null; t = t.getCause()) if (userError.test(t)) return matched();
         String message = event.getMessage() == null ? null : event.getMessage().getFormattedMessage();
         if (message != null) for (String name : names) if (message.contains(name)) return matched(); // "Lost task ...: <exception>"
         String logger = event.getLoggerName() == null ? "" : event.getLoggerName();
-        if (seen && event.getThrown() == null && (logger.endsWith(".TaskSetManager") || logger.endsWith(".FileFormatWriter"))) return onMatch;
+        if (seen && event.getThrown() == null && AFTERMATH.stream().anyMatch(logger::endsWith)) return onMatch;
         return onMismatch;
     }
 
