@@ -1,6 +1,8 @@
 package latentdigits.model;
 
 import latentdigits.performance.BlasDenseLayer;
+import latentdigits.performance.GemmConvolutionLayer;
+import latentdigits.performance.GemmDeconvolutionLayer;
 import static latentdigits.model.Layers.dense;
 
 import latentdigits.data.DigitSource;
@@ -8,8 +10,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.nd4j.linalg.activations.Activation;
@@ -76,19 +76,17 @@ public class CnnVae implements VaeArchitecture {
                 .addLayer("dec_hidden2", dense(HIDDEN, Activation.LEAKYRELU), "dec_hidden")
                 .addLayer("dec_dense", dense(quarter * quarter * 2 * channels, Activation.LEAKYRELU), "dec_hidden2")
                 .addVertex("dec_map", new PreprocessorVertex(new FeedForwardToCnnPreProcessor(quarter, quarter, 2L * channels)), "dec_dense")
-                .addLayer("dec_deconv2", deconv(2, 2, channels), "dec_map")
+                .addLayer("dec_deconv2", upsample(2, channels), "dec_map")
                 .addLayer("dec_bn2", batchNorm(), "dec_deconv2")
-                .addLayer(LOGITS, deconv(2, 2, 1), "dec_bn2");
+                .addLayer(LOGITS, upsample(2, 1), "dec_bn2");
     }
 
-    private static ConvolutionLayer conv(int kernel, int stride, int padding, int out, Activation activation) {
-        return new ConvolutionLayer.Builder(new int[]{kernel, kernel}, new int[]{stride, stride}, new int[]{padding, padding})
-                .nOut(out).activation(activation).build();
+    private static GemmConvolutionLayer conv(int kernel, int stride, int padding, int out, Activation activation) {
+        return GemmConvolutionLayer.of(kernel, stride, padding, out, activation.getActivationFunction());
     }
 
-    private static Deconvolution2D deconv(int kernel, int stride, int out) {
-        return new Deconvolution2D.Builder(new int[]{kernel, kernel}, new int[]{stride, stride}, new int[]{0, 0})
-                .nOut(out).activation(Activation.IDENTITY).build();
+    private static GemmDeconvolutionLayer upsample(int factor, int out) {
+        return GemmDeconvolutionLayer.of(factor, out, Activation.IDENTITY.getActivationFunction());
     }
 
     private static BatchNormalization batchNorm() {

@@ -1,0 +1,172 @@
+package latentdigits.performance;
+
+import static latentdigits.performance.Blas.gemm;
+
+import java.util.Collection;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.LayerValidation;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.util.ConvolutionUtils;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * DL4J's 2-D convolution layer (the same configuration, parameters, initialisation and JSON shape), computed as one
+ * matrix product over the whole minibatch forward and two backward, around index-table gathers
+ * ({@link ImageColumns}).
+ * <p>
+ * Why: on the CNN VAE's small maps DL4J's CPU convolution spent most of a minibatch in its {@code im2col} op and in
+ * computing the forward pass again in backprop (docs/experiments/cnn-vae.md); here the column matrix of the forward
+ * pass is kept for the weight gradient, the bias is a rank-one product, and the arrays are kept across minibatches.
+ * A configuration or input the lowered path does not cover ({@link LoweredConvolution#handles}) runs DL4J's code.
+ */
+public class GemmConvolutionLayer extends ConvolutionLayer {
+
+    /** For Jackson: DL4J stores layer configurations as JSON. */
+    public GemmConvolutionLayer() {
+    }
+
+    private GemmConvolutionLayer(Builder builder) {
+        super(builder);
+    }
+
+    public static GemmConvolutionLayer of(int kernel, int stride, int padding, int out, IActivation activation) {
+        Builder builder = new Builder(new int[]{kernel, kernel}, new int[]{stride, stride}, new int[]{padding, padding});
+        builder.nOut(out).activation(activation);
+        return builder.build();
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
+                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        LayerValidation.assertNInNOutSet("GemmConvolutionLayer", getLayerName(), layerIndex, getNIn(), getNOut());
+        Impl layer = new Impl(conf, networkDataType);
+        layer.setListeners(listeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(params);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    public static class Builder extends ConvolutionLayer.Builder {
+        public Builder(int[] kernelSize, int[] stride, int[] padding) {
+            super(kernelSize, stride, padding);
+        }
+
+        @Override
+        public GemmConvolutionLayer build() {
+            ConvolutionUtils.validateConvolutionModePadding(convolutionMode, padding);
+            ConvolutionUtils.validateCnnKernelStridePadding(kernelSize, stride, padding);
+            return new GemmConvolutionLayer(this);
+        }
+    }
+
+    /** The layer itself; DL4J's {@code ConvolutionLayer} for what {@link LoweredConvolution#handles} does not cover. */
+    public static class Impl extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
+        private final LoweredConvolution lowered = new LoweredConvolution();
+        private ImageColumns columns;
+        /** The forward pass's column matrix, [rows, batch * positions], which the weight gradient reads. */
+        private INDArray forwardColumns;
+
+        public Impl(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        /** Whether the last forward pass took the lowered path (not DL4J's). */
+        private boolean loweredLastPass;
+
+        boolean loweredLastPass() {
+            return loweredLastPass;
+        }
+
+        private boolean lowerable() {
+            ConvolutionLayer conf = layerConf();
+            boolean square = conf.getKernelSize()[0] == conf.getKernelSize()[1] && conf.getStride()[0] == conf.getStride()[1]
+                    && conf.getPadding()[0] == conf.getPadding()[1];
+            return square && LoweredConvolution.handles(conf, input, maskArray, dataType);
+        }
+
+        @Override
+        public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+            assertInputSet(false);
+            lowered.forget();
+            forwardColumns = null;
+            loweredLastPass = lowerable();
+            if (!loweredLastPass) return super.activate(training, workspaceMgr);
+            INDArray x = LoweredConvolution.dense(input, dataType);
+            int batch = (int) x.size(0), channels = (int) x.size(1), height = (int) x.size(2), width = (int) x.size(3);
+            ConvolutionLayer conf = layerConf();
+            int kernel = conf.getKernelSize()[0], stride = conf.getStride()[0], padding = conf.getPadding()[0];
+            int outHeight = (height + 2 * padding - kernel) / stride + 1, outWidth = (width + 2 * padding - kernel) / stride + 1;
+            int positions = outHeight * outWidth, rows = channels * kernel * kernel, out = (int) conf.getNOut();
+            if (columns == null || !columns.fits(rows, positions, channels * height * width))
+                columns = ImageColumns.convolution(channels, height, width, kernel, stride, padding);
+
+            long wide = (long) batch * positions;
+            INDArray cols = lowered.kept("columns", dataType, rows, wide);
+            columns.gather(LoweredConvolution.buffer(x), LoweredConvolution.buffer(cols), batch);
+            INDArray product = lowered.kept("product", dataType, out, wide);
+            gemm(getParam(ConvolutionParamInitializer.BIAS_KEY), true, lowered.ones(dataType, wide), false, product, 0.0);
+            gemm(weights2d(getParam(ConvolutionParamInitializer.WEIGHT_KEY)), false, cols, false, product, 1.0);
+            INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{batch, out, outHeight, outWidth}, 'c');
+            ImageColumns.fromChannelMajor(LoweredConvolution.buffer(product), LoweredConvolution.buffer(z), batch, out, positions);
+            INDArray activation = lowered.activate(conf.getActivationFn(), z, input, training, workspaceMgr);
+            if (training) forwardColumns = cols;
+            return activation;
+        }
+
+        @Override
+        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+            assertInputSet(true);
+            if (!lowered.trainedOn(input) || forwardColumns == null || !lowerable()) {
+                lowered.forget();
+                return super.backpropGradient(epsilon, workspaceMgr);
+            }
+            INDArray delta = lowered.delta(layerConf().getActivationFn(), epsilon, dataType);
+            INDArray cols = forwardColumns;
+            forwardColumns = null;
+            int batch = (int) input.size(0), out = (int) delta.size(1), positions = (int) (delta.size(2) * delta.size(3));
+            long wide = (long) batch * positions;
+
+            INDArray deltaColumns = lowered.kept("delta", dataType, out, wide);
+            ImageColumns.toChannelMajor(LoweredConvolution.buffer(delta), LoweredConvolution.buffer(deltaColumns), batch, out, positions);
+            Gradient gradient = new DefaultGradient();
+            INDArray biasGradient = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
+            gemm(lowered.ones(dataType, wide), false, deltaColumns, true, biasGradient, 0.0);
+            gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradient);
+            INDArray weightGradient = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+            gemm(deltaColumns, false, cols, true, weights2d(weightGradient), 0.0);
+            gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradient, 'c');
+
+            INDArray inputColumns = lowered.kept("input-gradient", dataType, columns.rows, wide);
+            gemm(weights2d(getParam(ConvolutionParamInitializer.WEIGHT_KEY)), true, deltaColumns, false, inputColumns, 0.0);
+            INDArray epsilonNext = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+            columns.scatterAdd(LoweredConvolution.buffer(inputColumns), LoweredConvolution.buffer(epsilonNext), batch);
+            return new Pair<>(gradient, epsilonNext);
+        }
+
+        /** [out, in, k, k] as the [out, in * k * k] matrix it is in C order. */
+        private static INDArray weights2d(INDArray weights) {
+            return weights.reshape('c', weights.size(0), weights.size(1) * weights.size(2) * weights.size(3));
+        }
+
+        @Override
+        public void clear() {
+            super.clear();
+            lowered.forget();
+            forwardColumns = null;
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package latentdigits.performance;
+
+import static latentdigits.performance.Blas.gemm;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
+import org.deeplearning4j.nn.conf.layers.LayerValidation;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.layers.convolution.Deconvolution2DLayer;
+import org.deeplearning4j.nn.params.DeconvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * DL4J's transposed convolution ({@code Deconvolution2D}: the same configuration, parameters, initialisation and JSON
+ * shape) for the case the CNN VAE's decoder uses, kernel = stride and no padding, where every input position writes
+ * its own block of the output: one matrix product over the whole minibatch forward, two backward, and a scatter.
+ * <p>
+ * Why: DL4J's {@code deconv2d} ops took about a quarter of a CNN VAE minibatch and compute the forward pass again in
+ * backprop (docs/experiments/cnn-vae.md). Other kernels, strides or paddings are refused when the layer is built.
+ */
+public class GemmDeconvolutionLayer extends Deconvolution2D {
+
+    /** For Jackson: DL4J stores layer configurations as JSON. */
+    public GemmDeconvolutionLayer() {
+    }
+
+    private GemmDeconvolutionLayer(Builder builder) {
+        super(builder);
+    }
+
+    /** Upsamples by {@code kernel}: a transposed convolution of that kernel and stride, no padding. */
+    public static GemmDeconvolutionLayer of(int kernel, int out, IActivation activation) {
+        Builder builder = new Builder(new int[]{kernel, kernel}, new int[]{kernel, kernel}, new int[]{0, 0});
+        builder.nOut(out).activation(activation);
+        return builder.build();
+    }
+
+    @Override
+    public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
+                             INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
+        LayerValidation.assertNInNOutSet("GemmDeconvolutionLayer", getLayerName(), layerIndex, getNIn(), getNOut());
+        Impl layer = new Impl(conf, networkDataType);
+        layer.setListeners(listeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(params);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    public static class Builder extends Deconvolution2D.Builder {
+        public Builder(int[] kernelSize, int[] stride, int[] padding) {
+            super(kernelSize, stride, padding);
+        }
+
+        @Override
+        public GemmDeconvolutionLayer build() {
+            boolean square = kernelSize.length == 2 && kernelSize[0] == kernelSize[1];
+            if (!square || !Arrays.equals(kernelSize, stride) || Arrays.stream(padding).anyMatch(p -> p != 0))
+                throw new IllegalArgumentException("GemmDeconvolutionLayer: expected a square kernel equal to the stride and no padding, found kernel "
+                        + Arrays.toString(kernelSize) + ", stride " + Arrays.toString(stride) + ", padding " + Arrays.toString(padding));
+            return new GemmDeconvolutionLayer(this);
+        }
+    }
+
+    /** The layer itself; DL4J's {@code Deconvolution2DLayer} for what {@link LoweredConvolution#handles} does not cover. */
+    public static class Impl extends Deconvolution2DLayer {
+        private final LoweredConvolution lowered = new LoweredConvolution();
+        private ImageColumns blocks;
+        /** The forward pass's input, channel-major [in, batch * positions], which the weight gradient reads. */
+        private INDArray forwardInput;
+
+        public Impl(NeuralNetConfiguration conf, DataType dataType) {
+            super(conf, dataType);
+        }
+
+        /** Whether the last forward pass took the lowered path (not DL4J's). */
+        private boolean loweredLastPass;
+
+        boolean loweredLastPass() {
+            return loweredLastPass;
+        }
+
+        private boolean lowerable() {
+            return LoweredConvolution.handles(layerConf(), input, maskArray, dataType);
+        }
+
+        @Override
+        public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+            assertInputSet(false);
+            lowered.forget();
+            forwardInput = null;
+            loweredLastPass = lowerable();
+            if (!loweredLastPass) return super.activate(training, workspaceMgr);
+            INDArray x = LoweredConvolution.dense(input, dataType);
+            int batch = (int) x.size(0), channels = (int) x.size(1), height = (int) x.size(2), width = (int) x.size(3);
+            int kernel = layerConf().getKernelSize()[0], out = (int) layerConf().getNOut();
+            int positions = height * width, rows = out * kernel * kernel;
+            if (blocks == null || !blocks.fits(rows, positions, rows * positions))
+                blocks = ImageColumns.upsampling(out, height, width, kernel);
+
+            long wide = (long) batch * positions;
+            INDArray channelMajor = lowered.kept("input", dataType, channels, wide);
+            ImageColumns.toChannelMajor(LoweredConvolution.buffer(x), LoweredConvolution.buffer(channelMajor), batch, channels, positions);
+            // rows (c, ky, kx) of one output channel c are consecutive: the product read as [out, k * k * wide]
+            // takes the bias as one rank-one product
+            INDArray product = lowered.kept("product", dataType, rows, wide);
+            gemm(getParam(DeconvolutionParamInitializer.BIAS_KEY), true, lowered.ones(dataType, kernel * kernel * wide), false,
+                    product.reshape('c', out, kernel * kernel * wide), 0.0);
+            gemm(weights2d(getParam(DeconvolutionParamInitializer.WEIGHT_KEY)), true, channelMajor, false, product, 1.0);
+            INDArray z = workspaceMgr.create(ArrayType.ACTIVATIONS, dataType, new long[]{batch, out, (long) height * kernel, (long) width * kernel}, 'c');
+            blocks.scatterAdd(LoweredConvolution.buffer(product), LoweredConvolution.buffer(z), batch);
+            INDArray activation = lowered.activate(layerConf().getActivationFn(), z, input, training, workspaceMgr);
+            if (training) forwardInput = channelMajor;
+            return activation;
+        }
+
+        @Override
+        public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+            assertInputSet(true);
+            if (!lowered.trainedOn(input) || forwardInput == null || !lowerable()) {
+                lowered.forget();
+                return super.backpropGradient(epsilon, workspaceMgr);
+            }
+            INDArray delta = lowered.delta(layerConf().getActivationFn(), epsilon, dataType);
+            INDArray channelMajor = forwardInput;
+            forwardInput = null;
+            int batch = (int) input.size(0), channels = (int) input.size(1), positions = (int) (input.size(2) * input.size(3));
+            int kernel = layerConf().getKernelSize()[0], out = (int) layerConf().getNOut();
+            long wide = (long) batch * positions;
+
+            INDArray deltaBlocks = lowered.kept("delta", dataType, blocks.rows, wide);
+            blocks.gather(LoweredConvolution.buffer(delta), LoweredConvolution.buffer(deltaBlocks), batch);
+            Gradient gradient = new DefaultGradient();
+            INDArray biasGradient = gradientViews.get(DeconvolutionParamInitializer.BIAS_KEY);
+            gemm(lowered.ones(dataType, kernel * kernel * wide), false, deltaBlocks.reshape('c', out, kernel * kernel * wide), true, biasGradient, 0.0);
+            gradient.setGradientFor(DeconvolutionParamInitializer.BIAS_KEY, biasGradient);
+            INDArray weightGradient = gradientViews.get(DeconvolutionParamInitializer.WEIGHT_KEY);
+            gemm(channelMajor, false, deltaBlocks, true, weights2d(weightGradient), 0.0);
+            gradient.setGradientFor(DeconvolutionParamInitializer.WEIGHT_KEY, weightGradient, 'c');
+
+            INDArray inputGradient = lowered.kept("input-gradient", dataType, channels, wide);
+            gemm(weights2d(getParam(DeconvolutionParamInitializer.WEIGHT_KEY)), false, deltaBlocks, false, inputGradient, 0.0);
+            INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+            ImageColumns.fromChannelMajor(LoweredConvolution.buffer(inputGradient), LoweredConvolution.buffer(epsilonNext), batch, channels, positions);
+            return new Pair<>(gradient, epsilonNext);
+        }
+
+        /** [in, out, k, k] as the [in, out * k * k] matrix it is in C order. */
+        private static INDArray weights2d(INDArray weights) {
+            return weights.reshape('c', weights.size(0), weights.size(1) * weights.size(2) * weights.size(3));
+        }
+
+        @Override
+        public void clear() {
+            super.clear();
+            lowered.forget();
+            forwardInput = null;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package latentdigits.performance;
+
+import java.nio.Buffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * How a 2-D convolution over a minibatch becomes one matrix product: an index table that says, for every row of the
+ * column matrix (an input channel and kernel offset) and every position of one image, which element of the image it
+ * reads (-1: padding, read as 0). The column matrix is {@code [rows, batch * positions]}, row-major, so the whole
+ * minibatch is one product with the {@code [out channels, rows]} weight matrix, and its result is channel-major
+ * ({@code [channels, batch * positions]}), which {@link #fromChannelMajor} turns back into NCHW with bulk copies.
+ * <p>
+ * The same table, read the other way, is a transposed convolution whose kernel equals its stride: each input
+ * position writes its own {@code kernel x kernel} block, so {@link #scatterAdd} of the product is the whole layer.
+ */
+final class ImageColumns {
+    final int rows;
+    final int positions;
+    /** Elements of one image on the table's side (input of a convolution, output of an upsampling). */
+    final int imageSize;
+    private final int[] table;
+
+    private ImageColumns(int rows, int positions, int imageSize, int[] table) {
+        this.rows = rows;
+        this.positions = positions;
+        this.imageSize = imageSize;
+        this.table = table;
+    }
+
+    /** A convolution of {@code channels x height x width} images; rows are (channel, ky, kx), positions (oy, ox). */
+    static ImageColumns convolution(int channels, int height, int width, int kernel, int stride, int padding) {
+        int outHeight = (height + 2 * padding - kernel) / stride + 1;
+        int outWidth = (width + 2 * padding - kernel) / stride + 1;
+        int rows = channels * kernel * kernel, positions = outHeight * outWidth;
+        int[] table = new int[rows * positions];
+        for (int c = 0; c < channels; c++)
+            for (int ky = 0; ky < kernel; ky++)
+                for (int kx = 0; kx < kernel; kx++) {
+                    int row = (c * kernel + ky) * kernel + kx;
+                    for (int oy = 0; oy < outHeight; oy++)
+                        for (int ox = 0; ox < outWidth; ox++) {
+                            int iy = oy * stride - padding + ky, ix = ox * stride - padding + kx;
+                            boolean inside = iy >= 0 && iy < height && ix >= 0 && ix < width;
+                            table[row * positions + oy * outWidth + ox] = inside ? (c * height + iy) * width + ix : -1;
+                        }
+                }
+        return new ImageColumns(rows, positions, channels * height * width, table);
+    }
+
+    /**
+     * A transposed convolution with kernel = stride from {@code height x width} inputs to {@code channels} output
+     * maps {@code kernel} times larger; rows are (output channel, ky, kx), positions the input's (y, x).
+     */
+    static ImageColumns upsampling(int channels, int height, int width, int kernel) {
+        int outHeight = height * kernel, outWidth = width * kernel;
+        int rows = channels * kernel * kernel, positions = height * width;
+        int[] table = new int[rows * positions];
+        for (int c = 0; c < channels; c++)
+            for (int ky = 0; ky < kernel; ky++)
+                for (int kx = 0; kx < kernel; kx++) {
+                    int row = (c * kernel + ky) * kernel + kx;
+                    for (int y = 0; y < height; y++)
+                        for (int x = 0; x < width; x++)
+                            table[row * positions + y * width + x] = (c * outHeight + y * kernel + ky) * outWidth + x * kernel + kx;
+                }
+        return new ImageColumns(rows, positions, channels * outHeight * outWidth, table);
+    }
+
+    boolean fits(int rows, int positions, int imageSize) {
+        return this.rows == rows && this.positions == positions && this.imageSize == imageSize;
+    }
+
+    /** {@code columns[r, n * P + p] = images[n * S + table[r, p]]} (0 where the table says -1), for n < batch. */
+    void gather(Buffer images, Buffer columns, int batch) {
+        if (images instanceof FloatBuffer from && columns instanceof FloatBuffer to) {
+            for (int r = 0, out = 0; r < rows; r++)
+                for (int n = 0; n < batch; n++) {
+                    int image = n * imageSize, entry = r * positions;
+                    for (int p = 0; p < positions; p++, out++) {
+                        int at = table[entry + p];
+                        to.put(out, at < 0 ? 0f : from.get(image + at));
+                    }
+                }
+        } else if (images instanceof DoubleBuffer from && columns instanceof DoubleBuffer to) {
+            for (int r = 0, out = 0; r < rows; r++)
+                for (int n = 0; n < batch; n++) {
+                    int image = n * imageSize, entry = r * positions;
+                    for (int p = 0; p < positions; p++, out++) {
+                        int at = table[entry + p];
+                        to.put(out, at < 0 ? 0.0 : from.get(image + at));
+                    }
+                }
+        } else {
+            throw new IllegalArgumentException("ImageColumns: expected two float or two double buffers, found " + images + " and " + columns);
+        }
+    }
+
+    /** {@code images[n * S + table[r, p]] += columns[r, n * P + p]}: the transpose of {@link #gather}. */
+    void scatterAdd(Buffer columns, Buffer images, int batch) {
+        if (columns instanceof FloatBuffer from && images instanceof FloatBuffer to) {
+            for (int r = 0, in = 0; r < rows; r++)
+                for (int n = 0; n < batch; n++) {
+                    int image = n * imageSize, entry = r * positions;
+                    for (int p = 0; p < positions; p++, in++) {
+                        int at = table[entry + p];
+                        if (at >= 0) to.put(image + at, to.get(image + at) + from.get(in));
+                    }
+                }
+        } else if (columns instanceof DoubleBuffer from && images instanceof DoubleBuffer to) {
+            for (int r = 0, in = 0; r < rows; r++)
+                for (int n = 0; n < batch; n++) {
+                    int image = n * imageSize, entry = r * positions;
+                    for (int p = 0; p < positions; p++, in++) {
+                        int at = table[entry + p];
+                        if (at >= 0) to.put(image + at, to.get(image + at) + from.get(in));
+                    }
+                }
+        } else {
+            throw new IllegalArgumentException("ImageColumns: expected two float or two double buffers, found " + columns + " and " + images);
+        }
+    }
+
+    /** {@code channelMajor[c, n * P + p] = nchw[n, c, p]}, one bulk copy per image and channel. */
+    static void toChannelMajor(Buffer nchw, Buffer channelMajor, int batch, int channels, int positions) {
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                copy(nchw, (n * channels + c) * positions, channelMajor, (c * batch + n) * positions, positions);
+    }
+
+    /** {@code nchw[n, c, p] = channelMajor[c, n * P + p]}. */
+    static void fromChannelMajor(Buffer channelMajor, Buffer nchw, int batch, int channels, int positions) {
+        for (int n = 0; n < batch; n++)
+            for (int c = 0; c < channels; c++)
+                copy(channelMajor, (c * batch + n) * positions, nchw, (n * channels + c) * positions, positions);
+    }
+
+    private static void copy(Buffer from, int fromIndex, Buffer to, int toIndex, int length) {
+        if (from instanceof FloatBuffer f && to instanceof FloatBuffer t) t.put(toIndex, f, fromIndex, length);
+        else if (from instanceof DoubleBuffer f && to instanceof DoubleBuffer t) t.put(toIndex, f, fromIndex, length);
+        else throw new IllegalArgumentException("ImageColumns: expected two float or two double buffers, found " + from + " and " + to);
+    }
+}
