@@ -1,5 +1,7 @@
 package latentdigits.model;
 
+import latentdigits.util.FloatArrays;
+
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -31,6 +33,7 @@ public class BernoulliLogitLoss extends StatelessLoss {
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         requireSigmoidWithoutMask(activationFn, mask);
+        labels = FloatArrays.inOrder(labels, preOutput.ordering());
         INDArray clipped = clippedLogits(preOutput);
         INDArray terms = Nd4j.getExecutioner().exec(new SoftPlus(clipped, uninitializedLike(clipped)));
         return terms.subi(clipped.muli(labels)).sum(true, 1); // [B, 1], as DL4J's losses return it
@@ -39,6 +42,7 @@ public class BernoulliLogitLoss extends StatelessLoss {
     @Override
     public double computeScore(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
         requireSigmoidWithoutMask(activationFn, mask);
+        labels = FloatArrays.inOrder(labels, preOutput.ordering());
         INDArray clipped = clippedLogits(preOutput);
         INDArray softplus = Nd4j.getExecutioner().exec(new SoftPlus(clipped, uninitializedLike(clipped)));
         double sum = softplus.sumNumber().doubleValue() - Nd4j.getExecutioner().exec(new Dot(labels, clipped)).getDouble(0);
@@ -48,6 +52,7 @@ public class BernoulliLogitLoss extends StatelessLoss {
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
         requireSigmoidWithoutMask(activationFn, mask);
+        labels = FloatArrays.inOrder(labels, preOutput.ordering());
         INDArray gradient = clippedLogits(preOutput);
         Nd4j.getExecutioner().exec(new Sigmoid(gradient, gradient));
         gradient.subi(labels);

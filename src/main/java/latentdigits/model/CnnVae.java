@@ -1,6 +1,7 @@
 package latentdigits.model;
 
 import latentdigits.performance.BlasDenseLayer;
+import latentdigits.performance.ChannelBatchNormalization;
 import latentdigits.performance.GemmConvolutionLayer;
 import latentdigits.performance.GemmDeconvolutionLayer;
 import static latentdigits.model.Layers.dense;
@@ -9,22 +10,22 @@ import latentdigits.data.DigitSource;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
 import org.nd4j.linalg.activations.Activation;
 
 /**
  * The study's convolutional VAE (section 4). Encoder, with batch normalisation and leaky ReLU:
- * 28x28x1 -conv 4/2, BN, leaky-> 14x14xC -conv 4/2, leaky-> 7x7x2C -conv 7, leaky-> 1x1x50 -conv 1, leaky-> 1x1x50
+ * 28x28x1 -conv 4/2, BN-> 14x14xC -conv 4/2, leaky-> 7x7x2C -conv 7, leaky-> 1x1x50 -conv 1, leaky-> 1x1x50
  * -conv 1-> 1x1x(2 * latent), read as (mu, log sigma^2). On a 7x7 map a kernel-7 convolution without padding, and on a
  * 1x1 map a kernel-1 one, are exactly dense layers over the flattened map, so the last three are built as
  * {@link BlasDenseLayer}s (no im2col). These 1x1x50 stages, like the MLP VAE's two hidden layers, are what let the encoder
  * place the digits well in 2-D: reading mu straight off the 7x7 map (one linear kernel-7 convolution) left the CNN
  * behind the MLP VAE, and each 1x1 stage lowered the validation NELBO (docs/experiments/cnn-vae.md).
- * Batch normalisation after the first convolution only: after the second as well, training stalled.
+ * Batch normalisation after the first convolution only: after the second as well, training stalled. The batch
+ * normalisations are configured with a leaky ReLU that DL4J never applied (see {@link #batchNorm()}).
  * Decoder: z -dense 50, leaky-> -dense 50, leaky-> (the MLP VAE's two hidden layers) -dense, leaky-> 7x7x2C map
- * -deconv 2/2, BN, leaky-> 14x14xC -deconv 2/2-> 28x28x1 Bernoulli logits: transposed convolutions of kernel 2 and
+ * -deconv 2/2, BN-> 14x14xC -deconv 2/2-> 28x28x1 Bernoulli logits: transposed convolutions of kernel 2 and
  * stride 2 with padding 0 double the side exactly (7 -> 14 -> 28). Each leaky unit on a 2-D z is linear on either
  * side of a line in the latent plane, and the map from z to digits must tile that plane with ten kinds of digit, which
  * two hidden layers do better than one. The dense projection to the 7x7 map replaced a kernel-7 transposed convolution
@@ -89,7 +90,14 @@ public class CnnVae implements VaeArchitecture {
         return GemmDeconvolutionLayer.of(factor, out, Activation.IDENTITY.getActivationFunction());
     }
 
-    private static BatchNormalization batchNorm() {
-        return new BatchNormalization.Builder().activation(Activation.LEAKYRELU).build();
+    /**
+     * Batch normalisation configured with a leaky ReLU, as the study asks. DL4J 1.0.0-M2's layer never applies its
+     * activation, so the trained networks have none there; ChannelBatchNormalization computes exactly DL4J's layer, so
+     * the network stays the one whose results are published (docs/experiments/cnn-vae.md).
+     */
+    private static ChannelBatchNormalization batchNorm() {
+        ChannelBatchNormalization.Builder builder = new ChannelBatchNormalization.Builder();
+        builder.activation(Activation.LEAKYRELU);
+        return builder.build();
     }
 }

@@ -1,5 +1,7 @@
 package latentdigits.model;
 
+import latentdigits.util.FloatArrays;
+
 import latentdigits.data.DigitBlock;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -53,7 +55,9 @@ public final class GanModel {
 
     /** G(z) in [-1, 1], [n, 784]. */
     public INDArray generate(INDArray z) {
-        return generator.feedForward(new INDArray[]{z}, false, false).get(GanNetworks.GENERATED);
+        // up to G's output only: the frozen copy of D after it is not needed here
+        int generated = generator.getVertex(GanNetworks.GENERATED).getVertexIndex();
+        return generator.feedForward(new INDArray[]{z}, generated, false, false).get(GanNetworks.GENERATED);
     }
 
     /** G(z) as pixel intensities in [0, 1], for figures and the sample job. */
@@ -68,8 +72,8 @@ public final class GanModel {
     /** D's cross entropy on real images labelled 1 and generated ones labelled 0 (the study's D loss). */
     public double discriminatorLoss(INDArray real, INDArray z) {
         INDArray fake = generate(z);
-        INDArray labels = Nd4j.vstack(Nd4j.ones(DataType.FLOAT, real.rows(), 1), Nd4j.zeros(DataType.FLOAT, fake.rows(), 1));
-        return discriminator.score(new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.vstack(real, fake), labels));
+        INDArray labels = FloatArrays.stackRows(Nd4j.ones(DataType.FLOAT, real.rows(), 1), Nd4j.zeros(DataType.FLOAT, fake.rows(), 1));
+        return discriminator.score(new org.nd4j.linalg.dataset.MultiDataSet(FloatArrays.stackRows(real, fake), labels));
     }
 
     /** D's cross entropy on generated images labelled as data: the generator's loss. */

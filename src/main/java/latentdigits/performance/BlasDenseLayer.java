@@ -1,7 +1,10 @@
 package latentdigits.performance;
 
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
+import latentdigits.util.DirectBuffers;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -20,6 +23,7 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -99,6 +103,8 @@ public class BlasDenseLayer extends FeedForwardLayer {
     public static class Impl extends BaseLayer<BlasDenseLayer> {
         private INDArray onesColumn;
         private INDArray preActivation;
+        /** A tanh layer's output from the last training forward pass (its derivative needs nothing else). */
+        private INDArray tanhOutput;
         private INDArray preActivationInput;
 
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
@@ -141,6 +147,12 @@ public class BlasDenseLayer extends FeedForwardLayer {
                 return z;
             }
             if (!training) return activation.getActivation(z, false);
+            if (activation instanceof ActivationTanH) {
+                // tanh's derivative is 1 - tanh^2: backprop needs the output only, not tanh computed again from z
+                tanhOutput = activation.getActivation(z, true);
+                preActivationInput = input;
+                return tanhOutput;
+            }
             // the activation works in place; backprop needs z itself
             preActivation = z;
             preActivationInput = input;
@@ -152,7 +164,8 @@ public class BlasDenseLayer extends FeedForwardLayer {
             assertInputSet(true);
             if (preActivationInput != input || !plain()) return super.backpropGradient(epsilon, workspaceMgr);
             // an identity layer keeps no pre-activation: its delta is epsilon
-            INDArray delta = preActivation == null ? epsilon : layerConf().getActivationFn().backprop(preActivation, epsilon).getFirst();
+            INDArray delta = tanhOutput != null ? tanhDelta(tanhOutput, epsilon, workspaceMgr)
+                    : preActivation == null ? epsilon : layerConf().getActivationFn().backprop(preActivation, epsilon).getFirst();
             forgetPreActivation();
 
             INDArray x = input.castTo(dataType);
@@ -169,6 +182,20 @@ public class BlasDenseLayer extends FeedForwardLayer {
             INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, delta.dataType(), new long[]{batch, w.size(0)}, 'f');
             gemm(delta, false, w, true, epsilonNext, 0.0);
             return new Pair<>(gradient, epsilonNext);
+        }
+
+        /** {@code epsilon * (1 - y^2)}, the derivative ND4J's tanh backprop computes, from the output y. */
+        private static INDArray tanhDelta(INDArray y, INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+            boolean alike = y.dataType() == DataType.FLOAT && epsilon.dataType() == DataType.FLOAT && y.ordering() == epsilon.ordering()
+                    && Arrays.equals(y.shape(), epsilon.shape()) && DirectBuffers.contiguous(y) && DirectBuffers.contiguous(epsilon);
+            if (!alike) return y.mul(y).rsubi(1).muli(epsilon);
+            INDArray delta = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, y.shape(), y.ordering());
+            FloatBuffer out = DirectBuffers.floats(delta), yb = DirectBuffers.floats(y), eb = DirectBuffers.floats(epsilon);
+            for (int i = 0, n = (int) y.length(); i < n; i++) {
+                float t = yb.get(i);
+                out.put(i, eb.get(i) * (1f - t * t));
+            }
+            return delta;
         }
 
         /** Whether the last training forward pass left its pre-activation for backprop. */
@@ -188,6 +215,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
 
         private void forgetPreActivation() {
             preActivation = null;
+            tanhOutput = null;
             preActivationInput = null;
         }
 

@@ -1,5 +1,7 @@
 package latentdigits.performance;
 
+import latentdigits.util.DirectBuffers;
+
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.BooleanIndexing;
@@ -8,6 +10,7 @@ import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.Adam;
 
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -91,15 +94,49 @@ public class FlushToZeroAdam extends Adam {
     }
 
     static final class Updater extends AdamUpdater {
+        private final FlushToZeroAdam config;
+
         Updater(FlushToZeroAdam config) {
             super(config);
+            this.config = config;
         }
 
+        /**
+         * Adam's step as ND4J's {@code adam_updater} op computes it, and the flush, in one pass over the gradient and
+         * the moments for float arrays: the op, and the two passes of the flush after it, were a tenth of a GAN step
+         * (docs/experiments/speed.md).
+         */
         @Override
         public void applyUpdater(INDArray gradient, int iteration, int epoch) {
-            super.applyUpdater(gradient, iteration, epoch);
-            flushSubnormals(getM());
-            flushSubnormals(getV());
+            INDArray m = getM(), v = getV();
+            boolean floats = gradient.dataType() == DataType.FLOAT && m.dataType() == DataType.FLOAT && v.dataType() == DataType.FLOAT;
+            if (!floats || !DirectBuffers.contiguous(gradient) || !DirectBuffers.contiguous(m) || !DirectBuffers.contiguous(v)) {
+                super.applyUpdater(gradient, iteration, epoch);
+                flushSubnormals(m);
+                flushSubnormals(v);
+                return;
+            }
+            step(DirectBuffers.floats(gradient), DirectBuffers.floats(m), DirectBuffers.floats(v), (int) gradient.length(),
+                    config.getLearningRate(iteration, epoch), config.getBeta1(), config.getBeta2(), config.getEpsilon(), iteration);
+        }
+
+        /** The gradient {@code g} becomes the update; m and v the new moments, flushed. */
+        static void step(FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, double learningRate, double beta1, double beta2,
+                         double epsilon, int iteration) {
+            float b1 = (float) beta1, b2 = (float) beta2, eps = (float) epsilon, t = iteration;
+            // the bias corrections as the op computes them: powers of the float betas, the step size in float
+            float b1t = (float) Math.pow(b1, t + 1), b2t = (float) Math.pow(b2, t + 1);
+            float stepSize = (float) (((float) learningRate * (float) Math.sqrt((float) (1. - b2t))) / (1.0 - b1t));
+            if (Float.isNaN(stepSize) || stepSize == 0 || Float.isInfinite(stepSize)) stepSize = eps;
+            float keep1 = 1 - b1, keep2 = 1 - b2;
+            for (int i = 0; i < n; i++) {
+                float gi = g.get(i);
+                float mi = b1 * m.get(i) + gi * keep1;
+                float vi = b2 * v.get(i) + gi * gi * keep2;
+                g.put(i, mi * stepSize / ((float) Math.sqrt(vi) + eps));
+                m.put(i, Math.abs(mi) < Float.MIN_NORMAL ? 0f : mi);
+                v.put(i, vi < Float.MIN_NORMAL ? 0f : vi);
+            }
         }
     }
 }

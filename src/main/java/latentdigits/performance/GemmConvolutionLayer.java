@@ -119,7 +119,7 @@ public class GemmConvolutionLayer extends ConvolutionLayer {
             columns.gather(LoweredConvolution.buffer(x), LoweredConvolution.buffer(cols), batch);
             INDArray product = lowered.kept("product", dataType, out, wide);
             gemm(getParam(ConvolutionParamInitializer.BIAS_KEY), true, lowered.ones(dataType, wide), false, product, 0.0);
-            gemm(weights2d(getParam(ConvolutionParamInitializer.WEIGHT_KEY)), false, cols, false, product, 1.0);
+            gemm(LoweredConvolution.matrix(getParam(ConvolutionParamInitializer.WEIGHT_KEY)), false, cols, false, product, 1.0);
             INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{batch, out, outHeight, outWidth}, 'c');
             ImageColumns.fromChannelMajor(LoweredConvolution.buffer(product), LoweredConvolution.buffer(z), batch, out, positions);
             INDArray activation = lowered.activate(conf.getActivationFn(), z, input, training, workspaceMgr);
@@ -147,20 +147,16 @@ public class GemmConvolutionLayer extends ConvolutionLayer {
             gemm(lowered.ones(dataType, wide), false, deltaColumns, true, biasGradient, 0.0);
             gradient.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradient);
             INDArray weightGradient = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
-            gemm(deltaColumns, false, cols, true, weights2d(weightGradient), 0.0);
+            gemm(deltaColumns, false, cols, true, LoweredConvolution.matrix(weightGradient), 0.0);
             gradient.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradient, 'c');
 
             INDArray inputColumns = lowered.kept("input-gradient", dataType, columns.rows, wide);
-            gemm(weights2d(getParam(ConvolutionParamInitializer.WEIGHT_KEY)), true, deltaColumns, false, inputColumns, 0.0);
-            INDArray epsilonNext = workspaceMgr.create(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
+            gemm(LoweredConvolution.matrix(getParam(ConvolutionParamInitializer.WEIGHT_KEY)), true, deltaColumns, false, inputColumns, 0.0);
+            INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
             columns.scatterAdd(LoweredConvolution.buffer(inputColumns), LoweredConvolution.buffer(epsilonNext), batch);
             return new Pair<>(gradient, epsilonNext);
         }
 
-        /** [out, in, k, k] as the [out, in * k * k] matrix it is in C order. */
-        private static INDArray weights2d(INDArray weights) {
-            return weights.reshape('c', weights.size(0), weights.size(1) * weights.size(2) * weights.size(3));
-        }
 
         @Override
         public void clear() {

@@ -119,8 +119,8 @@ public class GemmDeconvolutionLayer extends Deconvolution2D {
             INDArray product = lowered.kept("product", dataType, rows, wide);
             gemm(getParam(DeconvolutionParamInitializer.BIAS_KEY), true, lowered.ones(dataType, kernel * kernel * wide), false,
                     product.reshape('c', out, kernel * kernel * wide), 0.0);
-            gemm(weights2d(getParam(DeconvolutionParamInitializer.WEIGHT_KEY)), true, channelMajor, false, product, 1.0);
-            INDArray z = workspaceMgr.create(ArrayType.ACTIVATIONS, dataType, new long[]{batch, out, (long) height * kernel, (long) width * kernel}, 'c');
+            gemm(LoweredConvolution.matrix(getParam(DeconvolutionParamInitializer.WEIGHT_KEY)), true, channelMajor, false, product, 1.0);
+            INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{batch, out, (long) height * kernel, (long) width * kernel}, 'c');
             blocks.scatterAdd(LoweredConvolution.buffer(product), LoweredConvolution.buffer(z), batch);
             INDArray activation = lowered.activate(layerConf().getActivationFn(), z, input, training, workspaceMgr);
             if (training) forwardInput = channelMajor;
@@ -148,20 +148,16 @@ public class GemmDeconvolutionLayer extends Deconvolution2D {
             gemm(lowered.ones(dataType, kernel * kernel * wide), false, deltaBlocks.reshape('c', out, kernel * kernel * wide), true, biasGradient, 0.0);
             gradient.setGradientFor(DeconvolutionParamInitializer.BIAS_KEY, biasGradient);
             INDArray weightGradient = gradientViews.get(DeconvolutionParamInitializer.WEIGHT_KEY);
-            gemm(channelMajor, false, deltaBlocks, true, weights2d(weightGradient), 0.0);
+            gemm(channelMajor, false, deltaBlocks, true, LoweredConvolution.matrix(weightGradient), 0.0);
             gradient.setGradientFor(DeconvolutionParamInitializer.WEIGHT_KEY, weightGradient, 'c');
 
             INDArray inputGradient = lowered.kept("input-gradient", dataType, channels, wide);
-            gemm(weights2d(getParam(DeconvolutionParamInitializer.WEIGHT_KEY)), false, deltaBlocks, false, inputGradient, 0.0);
+            gemm(LoweredConvolution.matrix(getParam(DeconvolutionParamInitializer.WEIGHT_KEY)), false, deltaBlocks, false, inputGradient, 0.0);
             INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
             ImageColumns.fromChannelMajor(LoweredConvolution.buffer(inputGradient), LoweredConvolution.buffer(epsilonNext), batch, channels, positions);
             return new Pair<>(gradient, epsilonNext);
         }
 
-        /** [in, out, k, k] as the [in, out * k * k] matrix it is in C order. */
-        private static INDArray weights2d(INDArray weights) {
-            return weights.reshape('c', weights.size(0), weights.size(1) * weights.size(2) * weights.size(3));
-        }
 
         @Override
         public void clear() {

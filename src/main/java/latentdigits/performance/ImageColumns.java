@@ -3,6 +3,7 @@ package latentdigits.performance;
 import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * How a 2-D convolution over a minibatch becomes one matrix product: an index table that says, for every row of the
@@ -71,54 +72,91 @@ final class ImageColumns {
         return this.rows == rows && this.positions == positions && this.imageSize == imageSize;
     }
 
-    /** {@code columns[r, n * P + p] = images[n * S + table[r, p]]} (0 where the table says -1), for n < batch. */
+    /**
+     * {@code columns[r, n * P + p] = images[n * S + table[r, p]]} (0 where the table says -1), for n < batch. The
+     * buffers are copied to and from heap arrays in bulk: indexed access to a direct buffer checks every index, which
+     * made these loops several times slower.
+     */
     void gather(Buffer images, Buffer columns, int batch) {
+        int in = batch * imageSize, out = rows * batch * positions;
         if (images instanceof FloatBuffer from && columns instanceof FloatBuffer to) {
-            for (int r = 0, out = 0; r < rows; r++)
+            float[] image = floats(0, in), column = floats(1, out);
+            from.get(0, image, 0, in);
+            for (int r = 0, o = 0; r < rows; r++)
                 for (int n = 0; n < batch; n++) {
-                    int image = n * imageSize, entry = r * positions;
-                    for (int p = 0; p < positions; p++, out++) {
+                    int base = n * imageSize, entry = r * positions;
+                    for (int p = 0; p < positions; p++, o++) {
                         int at = table[entry + p];
-                        to.put(out, at < 0 ? 0f : from.get(image + at));
+                        column[o] = at < 0 ? 0f : image[base + at];
                     }
                 }
+            to.put(0, column, 0, out);
         } else if (images instanceof DoubleBuffer from && columns instanceof DoubleBuffer to) {
-            for (int r = 0, out = 0; r < rows; r++)
+            double[] image = doubles(0, in), column = doubles(1, out);
+            from.get(0, image, 0, in);
+            for (int r = 0, o = 0; r < rows; r++)
                 for (int n = 0; n < batch; n++) {
-                    int image = n * imageSize, entry = r * positions;
-                    for (int p = 0; p < positions; p++, out++) {
+                    int base = n * imageSize, entry = r * positions;
+                    for (int p = 0; p < positions; p++, o++) {
                         int at = table[entry + p];
-                        to.put(out, at < 0 ? 0.0 : from.get(image + at));
+                        column[o] = at < 0 ? 0.0 : image[base + at];
                     }
                 }
+            to.put(0, column, 0, out);
         } else {
             throw new IllegalArgumentException("ImageColumns: expected two float or two double buffers, found " + images + " and " + columns);
         }
     }
 
-    /** {@code images[n * S + table[r, p]] += columns[r, n * P + p]}: the transpose of {@link #gather}. */
+    /**
+     * {@code images[n * S + table[r, p]] += columns[r, n * P + p]} over zeroed images (the transpose of
+     * {@link #gather}); every element of {@code images} is written.
+     */
     void scatterAdd(Buffer columns, Buffer images, int batch) {
+        int in = rows * batch * positions, out = batch * imageSize;
         if (columns instanceof FloatBuffer from && images instanceof FloatBuffer to) {
-            for (int r = 0, in = 0; r < rows; r++)
+            float[] column = floats(1, in), image = floats(0, out);
+            from.get(0, column, 0, in);
+            Arrays.fill(image, 0, out, 0f);
+            for (int r = 0, i = 0; r < rows; r++)
                 for (int n = 0; n < batch; n++) {
-                    int image = n * imageSize, entry = r * positions;
-                    for (int p = 0; p < positions; p++, in++) {
+                    int base = n * imageSize, entry = r * positions;
+                    for (int p = 0; p < positions; p++, i++) {
                         int at = table[entry + p];
-                        if (at >= 0) to.put(image + at, to.get(image + at) + from.get(in));
+                        if (at >= 0) image[base + at] += column[i];
                     }
                 }
+            to.put(0, image, 0, out);
         } else if (columns instanceof DoubleBuffer from && images instanceof DoubleBuffer to) {
-            for (int r = 0, in = 0; r < rows; r++)
+            double[] column = doubles(1, in), image = doubles(0, out);
+            from.get(0, column, 0, in);
+            Arrays.fill(image, 0, out, 0.0);
+            for (int r = 0, i = 0; r < rows; r++)
                 for (int n = 0; n < batch; n++) {
-                    int image = n * imageSize, entry = r * positions;
-                    for (int p = 0; p < positions; p++, in++) {
+                    int base = n * imageSize, entry = r * positions;
+                    for (int p = 0; p < positions; p++, i++) {
                         int at = table[entry + p];
-                        if (at >= 0) to.put(image + at, to.get(image + at) + from.get(in));
+                        if (at >= 0) image[base + at] += column[i];
                     }
                 }
+            to.put(0, image, 0, out);
         } else {
             throw new IllegalArgumentException("ImageColumns: expected two float or two double buffers, found " + columns + " and " + images);
         }
+    }
+
+    /** Heap copies kept across minibatches: 0 for images, 1 for columns. */
+    private final float[][] floatCopies = new float[2][];
+    private final double[][] doubleCopies = new double[2][];
+
+    private float[] floats(int which, int length) {
+        if (floatCopies[which] == null || floatCopies[which].length < length) floatCopies[which] = new float[length];
+        return floatCopies[which];
+    }
+
+    private double[] doubles(int which, int length) {
+        if (doubleCopies[which] == null || doubleCopies[which].length < length) doubleCopies[which] = new double[length];
+        return doubleCopies[which];
     }
 
     /** {@code channelMajor[c, n * P + p] = nchw[n, c, p]}, one bulk copy per image and channel. */

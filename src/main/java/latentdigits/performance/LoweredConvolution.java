@@ -1,5 +1,7 @@
 package latentdigits.performance;
 
+import latentdigits.util.DirectBuffers;
+
 import java.nio.Buffer;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -14,7 +16,6 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -39,15 +40,20 @@ final class LoweredConvolution {
                 && (type == DataType.FLOAT || type == DataType.DOUBLE);
     }
 
-    /** The input as this layer's type, dense in C order from its own buffer's start (what the gathers index). */
+    /** The input as this layer's type, dense in C order (what the gathers index). */
     static INDArray dense(INDArray x, DataType type) {
         INDArray typed = x.castTo(type);
-        boolean plain = typed.ordering() == 'c' && typed.offset() == 0 && Shape.hasDefaultStridesForShape(typed);
+        boolean plain = typed.ordering() == 'c' && DirectBuffers.contiguous(typed);
         return plain ? typed : typed.dup('c');
     }
 
+    /** A 4-D weight array [a, b, k, k] as the [a, b * k * k] matrix it is in C order (a view). */
+    static INDArray matrix(INDArray weights) {
+        return weights.reshape('c', weights.size(0), weights.size(1) * weights.size(2) * weights.size(3));
+    }
+
     static Buffer buffer(INDArray dense) {
-        return dense.dataType() == DataType.FLOAT ? dense.data().asNioFloat() : dense.data().asNioDouble();
+        return DirectBuffers.of(dense);
     }
 
     /** A [rows, columns] C-order array kept by this layer across minibatches, outside DL4J's workspaces. */

@@ -2,6 +2,7 @@ package latentdigits.train;
 
 import latentdigits.model.GanModel;
 import latentdigits.model.GanNetworks;
+import latentdigits.util.FloatArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,8 +36,8 @@ public final class GanSteps {
     public void step(INDArray real) {
         int n = real.rows();
         INDArray fake = gan.generate(gan.randomLatent(n));
-        gan.discriminator().fit(new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.vstack(real, fake),
-                Nd4j.vstack(realLabels(n, labelNoise.real()), fakeLabels(n, labelNoise.generated()))));
+        gan.discriminator().fit(new org.nd4j.linalg.dataset.MultiDataSet(FloatArrays.stackRows(real, fake),
+                FloatArrays.stackRows(realLabels(n, labelNoise.real()), fakeLabels(n, labelNoise.generated()))));
         GanNetworks.copyDiscriminator(gan.discriminator(), gan.generator());
         gan.generator().fit(new org.nd4j.linalg.dataset.MultiDataSet(gan.randomLatent(n), Nd4j.ones(DataType.FLOAT, n, 1)));
     }

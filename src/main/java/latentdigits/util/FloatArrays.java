@@ -54,6 +54,54 @@ public final class FloatArrays {
         return row;
     }
 
+    /**
+     * {@code a} on top of {@code b} as one C-order float matrix, copied in Java: ND4J's concat of two small matrices of
+     * different orders (D's real and generated images) took a tenth of a GAN step (docs/experiments/speed.md).
+     */
+    public static INDArray stackRows(INDArray a, INDArray b) {
+        if (a.rank() != 2 || b.rank() != 2 || a.columns() != b.columns())
+            throw new IllegalArgumentException("stackRows: expected two matrices with as many columns, found " + java.util.Arrays.toString(a.shape())
+                    + " and " + java.util.Arrays.toString(b.shape()));
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[]{a.rows() + b.rows(), a.columns()}, 'c');
+        java.nio.FloatBuffer to = DirectBuffers.floats(out);
+        copyRowMajor(a, to, 0);
+        copyRowMajor(b, to, (int) a.length());
+        return out;
+    }
+
+    private static void copyRowMajor(INDArray x, java.nio.FloatBuffer to, int at) {
+        INDArray dense = x.dataType() == DataType.FLOAT && DirectBuffers.contiguous(x) ? x : x.castTo(DataType.FLOAT).dup('c');
+        java.nio.FloatBuffer from = DirectBuffers.floats(dense);
+        int rows = dense.rows(), columns = dense.columns();
+        if (dense.ordering() == 'c' || rows == 1 || columns == 1) {
+            to.put(at, from, 0, rows * columns);
+            return;
+        }
+        for (int c = 0, i = 0; c < columns; c++)
+            for (int r = 0; r < rows; r++, i++) to.put(at + r * columns + c, from.get(i));
+    }
+
+    /**
+     * {@code x} laid out in {@code order} ('c' or 'f'): itself when it already is, else a copy made in Java. ND4J's
+     * element-wise ops between a C-order and an F-order matrix take a slow general path (the VAE's labels against its
+     * F-order logits cost more than the loss's arithmetic); a same-order pair takes the fast one.
+     */
+    public static INDArray inOrder(INDArray x, char order) {
+        if (x.ordering() == order || x.rank() != 2 || x.rows() == 1 || x.columns() == 1) return x;
+        if (x.dataType() != DataType.FLOAT || !DirectBuffers.contiguous(x)) return x.dup(order);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), order);
+        java.nio.FloatBuffer from = DirectBuffers.floats(x), to = DirectBuffers.floats(out);
+        // element (r, c) sits at r * columns + c in C order and at c * rows + r in F order
+        int rows = x.rows(), columns = x.columns();
+        boolean toF = order == 'f';
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++) {
+                int rowMajor = r * columns + c, columnMajor = c * rows + r;
+                to.put(toF ? columnMajor : rowMajor, from.get(toF ? rowMajor : columnMajor));
+            }
+        return out;
+    }
+
     /** Copies an array's values into {@code to} at {@code offset} (network parameters and updater state are contiguous float rows). */
     public static void read(INDArray from, float[] to, int offset) {
         if (from.dataType() == DataType.FLOAT && !from.isView() && from.ordering() == 'c') {

@@ -1,6 +1,7 @@
 package latentdigits.performance;
 
 import latentdigits.testing.DoublePrecision;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -55,8 +56,12 @@ class BlasDenseLayerTest {
 
     /** input 7 -> dense 5 (activation under test) -> dense 3 (identity) -> squared error. */
     private static ComputationGraph graph(BiFunction<Integer, IActivation, FeedForwardLayer> dense, IActivation activation, IUpdater updater) {
+        return graph(dense, activation, updater, DataType.DOUBLE);
+    }
+
+    private static ComputationGraph graph(BiFunction<Integer, IActivation, FeedForwardLayer> dense, IActivation activation, IUpdater updater, DataType type) {
         // biases start at 0.1: a ReLU unit exactly on its kink would make finite differences wrong
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.DOUBLE)
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(type)
                 .updater(updater).weightInit(WeightInit.XAVIER).biasInit(0.1).graphBuilder()
                 .addInputs("in")
                 .addLayer("hidden", dense.apply(5, activation), "in")
@@ -102,6 +107,22 @@ class BlasDenseLayerTest {
         }
         INDArray x = data(99).getFeatures(0);
         assertTrue(theirs.outputSingle(x).equalsWithEps(ours.outputSingle(x), 1e-10), "inference output with " + act);
+    }
+
+    /** tanh's backprop from the kept output computes what ND4J's tanh derivative does, to the last bit in float. */
+    @Test
+    void aTanhLayerStepsAsDl4jsToTheBitInFloat() {
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        ComputationGraph ours = graph(BlasDenseLayer::of, Act.TANH.fn, new Adam(1e-2), DataType.FLOAT);
+        ComputationGraph theirs = graph(BlasDenseLayerTest::stock, Act.TANH.fn, new Adam(1e-2), DataType.FLOAT);
+        theirs.setParams(ours.params().dup());
+        for (int step = 0; step < 3; step++) {
+            MultiDataSet d = data(20 + step);
+            MultiDataSet f = new MultiDataSet(d.getFeatures(0).castTo(DataType.FLOAT), d.getLabels(0).castTo(DataType.FLOAT));
+            ours.fit(f);
+            theirs.fit(f);
+            assertArrayEquals(theirs.params().toFloatVector(), ours.params().toFloatVector(), "parameters after step " + step);
+        }
     }
 
     @Test

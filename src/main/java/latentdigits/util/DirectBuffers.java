@@ -1,0 +1,49 @@
+package latentdigits.util;
+
+import java.nio.Buffer;
+import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * An array's native memory as a java.nio buffer, from the array's first element: {@code data().asNioFloat()} starts
+ * at the start of the underlying allocation, not at a view's offset; {@code addressPointer()} does start there.
+ */
+public final class DirectBuffers {
+    private DirectBuffers() {
+    }
+
+    /** Whether {@code x} is one dense run of memory, in the order {@code x.ordering()} says. */
+    public static boolean contiguous(INDArray x) {
+        if (x.length() == 0) return false;
+        long[] shape = x.shape(), stride = x.stride();
+        long expected = 1;
+        boolean c = x.ordering() == 'c';
+        for (int k = 0; k < shape.length; k++) {
+            int d = c ? shape.length - 1 - k : k; // innermost dimension first
+            if (shape[d] == 1) continue; // a dimension of size 1 may have any stride
+            if (stride[d] != expected) return false;
+            expected *= shape[d];
+        }
+        return true;
+    }
+
+    public static FloatBuffer floats(INDArray contiguous) {
+        requireContiguous(contiguous, DataType.FLOAT);
+        return new FloatPointer(contiguous.data().addressPointer()).capacity(contiguous.length()).asBuffer();
+    }
+
+    /** A float or double array as a FloatBuffer or DoubleBuffer. */
+    public static Buffer of(INDArray contiguous) {
+        if (contiguous.dataType() == DataType.FLOAT) return floats(contiguous);
+        requireContiguous(contiguous, DataType.DOUBLE);
+        return new DoublePointer(contiguous.data().addressPointer()).capacity(contiguous.length()).asBuffer();
+    }
+
+    private static void requireContiguous(INDArray x, DataType type) {
+        if (x.dataType() != type || !contiguous(x))
+            throw new IllegalArgumentException("expected a contiguous " + type + " array, found " + x.dataType() + " " + x.shapeInfoToString());
+    }
+}
