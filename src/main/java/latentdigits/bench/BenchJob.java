@@ -39,7 +39,7 @@ public final class BenchJob {
             .value("encode-sizes", "N,N,...", "how many images to encode (the test set tiled as often as needed)")
             .value("encode-batch", "B", "images per encoder call")
             .value("pytorch", "PYTHON", "python with torch for the PyTorch references (bench/pytorch/); none = skip them")
-            .value("parts", "LIST", "what to measure, comma-separated: averaging (one JVM against Spark), encode, models (the three networks against PyTorch)")
+            .value("parts", "LIST", "what to measure, comma-separated: averaging (one JVM against Spark), encode, models (the three networks against PyTorch), command (the default MLP VAE job start to finish against PyTorch's)")
             .value("model-epochs", "MLP,GAN,CNN", "epochs each network trains in the models part")
             .toggle("quick", "a few minutes: 2 measured epochs on 20,000 images, one pair");
 
@@ -60,8 +60,8 @@ public final class BenchJob {
             List<Double> ratios = new ArrayList<>();
             List<String> parts = List.of(a.require("parts").split(","));
             for (String part : parts)
-                if (!List.of("averaging", "encode", "models").contains(part))
-                    throw new IllegalArgumentException("--parts: expected averaging, encode or models, found '" + part + "'");
+                if (!List.of("averaging", "encode", "models", "command").contains(part))
+                    throw new IllegalArgumentException("--parts: expected averaging, encode, models or command, found '" + part + "'");
             for (int pair = 1; pair <= pairs && parts.contains("averaging"); pair++) {
                 Map<String, Object> oneJvm = run(concat(new String[]{"train", "jvm", "local[1]", warmup, epochs, data}, trainFlags));
                 oneJvm.put("pair", pair);
@@ -73,6 +73,7 @@ public final class BenchJob {
                 ratios.add(num(twoCores, "s_per_epoch") / num(oneJvm, "s_per_epoch"));
             }
             List<Map<String, Object>> torch = List.of(), models = List.of();
+            Map<String, Object> wholeCommand = null;
             if (parts.contains("encode")) {
                 results.add(run(new String[]{"encode", "local[2]", data, a.require("encode-batch"), a.require("encode-sizes")}));
                 torch = PyTorchReference.encode(a.require("pytorch"), a.require("encode-sizes"), 2, a.integer("encode-batch", 1));
@@ -89,6 +90,14 @@ public final class BenchJob {
                     org.apache.commons.io.FileUtils.deleteDirectory(scratch.toFile());
                 }
             }
+            if (parts.contains("command")) {
+                Path scratch = Files.createTempDirectory("bench-command");
+                try {
+                    wholeCommand = ModelsVersusPyTorch.wholeCommand(data, a.require("pytorch"), scratch);
+                } finally {
+                    org.apache.commons.io.FileUtils.deleteDirectory(scratch.toFile());
+                }
+            }
 
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("date", Instant.now().toString());
@@ -101,11 +110,12 @@ public final class BenchJob {
             report.put("results", results);
             report.put("pytorch_encode", torch);
             report.put("models_versus_pytorch", models);
+            if (wholeCommand != null) report.put("whole_command_versus_pytorch", wholeCommand);
             String out = a.require("out");
             HadoopFs.writeAtomically(out, new Configuration(), s -> s.write(Json.pretty(report).getBytes(StandardCharsets.UTF_8)));
             System.out.println(table(results));
             if (parts.contains("encode")) System.out.println(PyTorchReference.sideBySide(results, torch));
-            if (parts.contains("models")) System.out.println(ModelsVersusPyTorch.table(models));
+            if (parts.contains("models") || parts.contains("command")) System.out.println(ModelsVersusPyTorch.table(models, wholeCommand));
             if (!ratios.isEmpty()) System.out.printf("Spark local[2] / one JVM, seconds per epoch, pair by pair: %s; median %.2f%n",
                     String.join(", ", ratios.stream().map(x -> String.format("%.2f", x)).toList()), Numbers.median(ratios));
             System.out.println("bench: wrote " + out);

@@ -1,6 +1,5 @@
 package latentdigits.performance;
 
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
@@ -190,11 +189,9 @@ public class BlasDenseLayer extends FeedForwardLayer {
                     && Arrays.equals(y.shape(), epsilon.shape()) && DirectBuffers.contiguous(y) && DirectBuffers.contiguous(epsilon);
             if (!alike) return y.mul(y).rsubi(1).muli(epsilon);
             INDArray delta = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, y.shape(), y.ordering());
-            FloatBuffer out = DirectBuffers.floats(delta), yb = DirectBuffers.floats(y), eb = DirectBuffers.floats(epsilon);
-            for (int i = 0, n = (int) y.length(); i < n; i++) {
-                float t = yb.get(i);
-                out.put(i, eb.get(i) * (1f - t * t));
-            }
+            float[] yv = DirectBuffers.read(y), ev = DirectBuffers.read(epsilon);
+            for (int i = 0; i < yv.length; i++) ev[i] *= 1f - yv[i] * yv[i];
+            DirectBuffers.write(ev, delta);
             return delta;
         }
 

@@ -9,8 +9,9 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.learning.AdamUpdater;
 import org.nd4j.linalg.learning.GradientUpdater;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Map;
 
@@ -116,26 +117,31 @@ public class FlushToZeroAdam extends Adam {
                 flushSubnormals(v);
                 return;
             }
-            step(DirectBuffers.floats(gradient), DirectBuffers.floats(m), DirectBuffers.floats(v), (int) gradient.length(),
-                    config.getLearningRate(iteration, epoch), config.getBeta1(), config.getBeta2(), config.getEpsilon(), iteration);
+            float[] g = DirectBuffers.read(gradient), mv = DirectBuffers.read(m), vv = DirectBuffers.read(v);
+            step(g, mv, vv, config.getLearningRate(iteration, epoch), config.getBeta1(), config.getBeta2(), config.getEpsilon(), iteration);
+            DirectBuffers.write(g, gradient);
+            DirectBuffers.write(mv, m);
+            DirectBuffers.write(vv, v);
         }
 
         /** The gradient {@code g} becomes the update; m and v the new moments, flushed. */
-        static void step(FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, double learningRate, double beta1, double beta2,
-                         double epsilon, int iteration) {
-            float b1 = (float) beta1, b2 = (float) beta2, eps = (float) epsilon, t = iteration;
-            // the bias corrections as the op computes them: powers of the float betas, the step size in float
-            float b1t = (float) Math.pow(b1, t + 1), b2t = (float) Math.pow(b2, t + 1);
+        static void step(float[] g, float[] m, float[] v, double learningRate, double beta1, double beta2, double epsilon, int iteration) {
+            float b1 = (float) beta1, b2 = (float) beta2, eps = (float) epsilon;
+            // the bias corrections as the op computes them: the float betas to the power iteration + 1 by ND4J's own
+            // float pow (Java's Math.pow, rounded to float, differs from it in the last bit at some iterations), the
+            // step size in float
+            INDArray powers = Transforms.pow(Nd4j.createFromArray(b1, b2), (float) iteration + 1f, false);
+            float b1t = powers.getFloat(0), b2t = powers.getFloat(1);
             float stepSize = (float) (((float) learningRate * (float) Math.sqrt((float) (1. - b2t))) / (1.0 - b1t));
             if (Float.isNaN(stepSize) || stepSize == 0 || Float.isInfinite(stepSize)) stepSize = eps;
             float keep1 = 1 - b1, keep2 = 1 - b2;
-            for (int i = 0; i < n; i++) {
-                float gi = g.get(i);
-                float mi = b1 * m.get(i) + gi * keep1;
-                float vi = b2 * v.get(i) + gi * gi * keep2;
-                g.put(i, mi * stepSize / ((float) Math.sqrt(vi) + eps));
-                m.put(i, Math.abs(mi) < Float.MIN_NORMAL ? 0f : mi);
-                v.put(i, vi < Float.MIN_NORMAL ? 0f : vi);
+            for (int i = 0; i < g.length; i++) {
+                float gi = g[i];
+                float mi = b1 * m[i] + gi * keep1;
+                float vi = b2 * v[i] + gi * gi * keep2;
+                g[i] = mi * stepSize / ((float) Math.sqrt(vi) + eps);
+                m[i] = Math.abs(mi) < Float.MIN_NORMAL ? 0f : mi;
+                v[i] = vi < Float.MIN_NORMAL ? 0f : vi;
             }
         }
     }

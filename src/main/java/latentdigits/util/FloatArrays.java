@@ -71,14 +71,15 @@ public final class FloatArrays {
 
     private static void copyRowMajor(INDArray x, java.nio.FloatBuffer to, int at) {
         INDArray dense = x.dataType() == DataType.FLOAT && DirectBuffers.contiguous(x) ? x : x.castTo(DataType.FLOAT).dup('c');
-        java.nio.FloatBuffer from = DirectBuffers.floats(dense);
         int rows = dense.rows(), columns = dense.columns();
         if (dense.ordering() == 'c' || rows == 1 || columns == 1) {
-            to.put(at, from, 0, rows * columns);
+            to.put(at, DirectBuffers.floats(dense), 0, rows * columns);
             return;
         }
+        float[] from = DirectBuffers.read(dense), rowMajor = new float[from.length];
         for (int c = 0, i = 0; c < columns; c++)
-            for (int r = 0; r < rows; r++, i++) to.put(at + r * columns + c, from.get(i));
+            for (int r = 0; r < rows; r++, i++) rowMajor[r * columns + c] = from[i];
+        to.put(at, rowMajor);
     }
 
     /**
@@ -90,15 +91,17 @@ public final class FloatArrays {
         if (x.ordering() == order || x.rank() != 2 || x.rows() == 1 || x.columns() == 1) return x;
         if (x.dataType() != DataType.FLOAT || !DirectBuffers.contiguous(x)) return x.dup(order);
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), order);
-        java.nio.FloatBuffer from = DirectBuffers.floats(x), to = DirectBuffers.floats(out);
+        float[] from = DirectBuffers.read(x), to = new float[from.length];
         // element (r, c) sits at r * columns + c in C order and at c * rows + r in F order
         int rows = x.rows(), columns = x.columns();
-        boolean toF = order == 'f';
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < columns; c++) {
-                int rowMajor = r * columns + c, columnMajor = c * rows + r;
-                to.put(toF ? columnMajor : rowMajor, from.get(toF ? rowMajor : columnMajor));
-            }
+        if (order == 'f') {
+            for (int r = 0, i = 0; r < rows; r++)
+                for (int c = 0; c < columns; c++, i++) to[c * rows + r] = from[i];
+        } else {
+            for (int c = 0, i = 0; c < columns; c++)
+                for (int r = 0; r < rows; r++, i++) to[r * columns + c] = from[i];
+        }
+        DirectBuffers.write(to, out);
         return out;
     }
 

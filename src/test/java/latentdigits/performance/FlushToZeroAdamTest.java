@@ -64,6 +64,29 @@ class FlushToZeroAdamTest {
             assertEquals(subnormal(stock[i]) ? 0f : stock[i], flushed[i], "state element " + i);
     }
 
+    /** The bias corrections depend on the step count: the step is ND4J's bit for bit at every count a run reaches. */
+    @Test
+    void theStepIsAdamsBitForBitAtEveryStepCount() {
+        int n = 64;
+        Random random = new Random(3);
+        float[] state = new float[2 * n], gradient = new float[n];
+        for (int i = 0; i < n; i++) {
+            state[i] = (float) random.nextGaussian() * 1e-3f;
+            state[n + i] = (float) Math.abs(random.nextGaussian()) * 1e-5f;
+            gradient[i] = (float) random.nextGaussian() * 1e-2f;
+        }
+        for (int iteration = 0; iteration < 30_000; iteration += 7) {
+            INDArray stockState = Nd4j.createFromArray(state).reshape(1, 2 * n), ourState = stockState.dup();
+            INDArray stockUpdate = Nd4j.createFromArray(gradient).reshape(1, n), ourUpdate = stockUpdate.dup();
+            new Adam(1e-3, 0.5, 0.999, 1e-8).instantiate(stockState, false).applyUpdater(stockUpdate, iteration, 0);
+            new FlushToZeroAdam(1e-3, 0.5, 0.999, 1e-8).instantiate(ourState, false).applyUpdater(ourUpdate, iteration, 0);
+            assertArrayEquals(stockUpdate.toFloatVector(), ourUpdate.toFloatVector(), "update at step count " + iteration);
+            new Adam(1e-3).instantiate(stockState, false).applyUpdater(stockUpdate, iteration, 0);
+            new FlushToZeroAdam(1e-3).instantiate(ourState, false).applyUpdater(ourUpdate, iteration, 0);
+            assertArrayEquals(stockUpdate.toFloatVector(), ourUpdate.toFloatVector(), "update at step count " + iteration + " (beta1 0.9)");
+        }
+    }
+
     @Test
     void everyNetworkTrainsWithItAndKeepsItThroughJson() {
         ComputationGraph vae = VaeNetworks.full(new VaeNetworks.Spec(new MlpVae(), 2, 1e-3, 1, DataType.FLOAT));
