@@ -1,6 +1,7 @@
 package latentdigits.bench;
 
 import latentdigits.util.Json;
+import latentdigits.util.Numbers;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -50,7 +51,7 @@ final class ModelsVersusPyTorch {
             if (torch) {
                 double theirs = pytorch(python, m, data, n);
                 r.put("pytorch_s_per_epoch", theirs);
-                r.put("ratio", Math.round((Double) r.get("this_project_s_per_epoch") / theirs * 1000) / 1000.0);
+                r.put("ratio", Numbers.round((Double) r.get("this_project_s_per_epoch") / theirs, 3));
             }
             System.err.println("bench: " + Json.line(r));
             results.add(r);
@@ -89,7 +90,7 @@ final class ModelsVersusPyTorch {
     /** Median of the second half of the epochs (from the second epoch on when there are fewer than four). */
     static double steady(List<Double> seconds) {
         int skip = Math.min(seconds.size() - 1, Math.max(1, seconds.size() / 2));
-        return Math.round(latentdigits.util.Numbers.median(seconds.subList(Math.max(0, skip), seconds.size())) * 1000) / 1000.0;
+        return Numbers.round(Numbers.median(seconds.subList(skip, seconds.size())), 3);
     }
 
     /** The default MLP VAE job against PyTorch's script, 40 epochs each, wall-clock seconds from launch to exit. */
@@ -104,7 +105,7 @@ final class ModelsVersusPyTorch {
             System.err.println("bench: the MLP VAE's 40 epochs in PyTorch, start to finish (1 thread)");
             double theirs = wallClock(new ProcessBuilder(python, MODELS.get(0).script(), data, "40", "1"));
             r.put("pytorch_s", theirs);
-            r.put("ratio", Math.round((Double) r.get("this_project_s") / theirs * 1000) / 1000.0);
+            r.put("ratio", Numbers.round((Double) r.get("this_project_s") / theirs, 3));
         }
         System.err.println("bench: " + Json.line(r));
         return r;
@@ -114,7 +115,7 @@ final class ModelsVersusPyTorch {
         long start = System.nanoTime();
         Process p = builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (p.waitFor() != 0) throw new IllegalStateException(String.join(" ", builder.command()) + " ended with exit code " + p.exitValue());
-        return Math.round((System.nanoTime() - start) / 1e7) / 100.0;
+        return Numbers.round((System.nanoTime() - start) / 1e9, 2);
     }
 
     static String table(List<Map<String, Object>> results, Map<String, Object> whole) {

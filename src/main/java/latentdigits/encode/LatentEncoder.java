@@ -5,6 +5,7 @@ import latentdigits.data.DigitBlock;
 import latentdigits.data.DigitRecord;
 import latentdigits.data.DigitSource;
 import latentdigits.model.ModelFiles;
+import latentdigits.util.FloatArrays;
 import latentdigits.model.VaeLossTerms;
 import latentdigits.model.VaeModel;
 import latentdigits.util.LazyIterators;
@@ -138,8 +139,7 @@ public final class LatentEncoder {
     }
 
     static float[][] toRows(INDArray m) {
-        float[] flat = new float[(int) m.length()];
-        m.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asNioFloat().get(flat); // bulk copy
+        float[] flat = FloatArrays.floats(m);
         int rows = (int) m.size(0), cols = (int) m.size(1);
         float[][] out = new float[rows][cols];
         for (int r = 0; r < rows; r++) System.arraycopy(flat, r * cols, out[r], 0, cols);

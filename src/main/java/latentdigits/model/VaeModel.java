@@ -1,5 +1,7 @@
 package latentdigits.model;
 
+import latentdigits.util.DirectBuffers;
+
 import latentdigits.data.DigitBlock;
 import latentdigits.data.DigitSource;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -64,7 +66,7 @@ public final class VaeModel {
      */
     public static INDArray pixels(DigitBlock block, int from, int to, float low, float high) {
         INDArray x = Nd4j.createUninitialized(DataType.FLOAT, to - from, DigitSource.PIXELS);
-        x.data().asNioFloat().put(block.scaledPixels(from, to, low, high));
+        DirectBuffers.write(block.scaledPixels(from, to, low, high), x);
         return x;
     }
 

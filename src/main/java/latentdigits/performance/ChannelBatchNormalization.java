@@ -1,9 +1,10 @@
 package latentdigits.performance;
 
+import latentdigits.util.DirectBuffers;
+
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Collection;
 import org.deeplearning4j.nn.api.Layer;
@@ -148,7 +149,7 @@ public class ChannelBatchNormalization extends BatchNormalization {
             if (floats) {
                 workFloats = fit(workFloats, inputFloats.length);
                 affine(inputFloats, workFloats, batch, channels, positions, mean, scale, beta);
-                write(workFloats, y);
+                DirectBuffers.write(workFloats, y);
             } else {
                 workDoubles = fit(workDoubles, inputDoubles.length);
                 affine(inputDoubles, workDoubles, batch, channels, positions, mean, scale, beta);
@@ -200,7 +201,7 @@ public class ChannelBatchNormalization extends BatchNormalization {
             INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, dy.shape(), 'c');
             if (floats) {
                 inputGradient(workFloats, inputFloats, batch, channels, positions, batchMean, a, b, k);
-                write(workFloats, dx);
+                DirectBuffers.write(workFloats, dx);
             } else {
                 inputGradient(workDoubles, inputDoubles, batch, channels, positions, batchMean, a, b, k);
                 write(workDoubles, dx);
@@ -268,22 +269,18 @@ public class ChannelBatchNormalization extends BatchNormalization {
         /** A dense C-order array's values, into {@code into} if it has the length. */
         private static float[] read(INDArray dense, float[] into) {
             float[] values = fit(into, (int) dense.length());
-            ((FloatBuffer) LoweredConvolution.buffer(dense)).get(0, values, 0, values.length);
+            DirectBuffers.floats(dense).get(0, values, 0, values.length);
             return values;
         }
 
         private static double[] read(INDArray dense, double[] into) {
             double[] values = fit(into, (int) dense.length());
-            ((DoubleBuffer) LoweredConvolution.buffer(dense)).get(0, values, 0, values.length);
+            ((DoubleBuffer) DirectBuffers.of(dense)).get(0, values, 0, values.length);
             return values;
         }
 
-        private static void write(float[] values, INDArray dense) {
-            ((FloatBuffer) LoweredConvolution.buffer(dense)).put(0, values, 0, values.length);
-        }
-
         private static void write(double[] values, INDArray dense) {
-            ((DoubleBuffer) LoweredConvolution.buffer(dense)).put(0, values, 0, values.length);
+            ((DoubleBuffer) DirectBuffers.of(dense)).put(0, values, 0, values.length);
         }
 
         private static double[] values(INDArray row) {

@@ -2,6 +2,8 @@ package latentdigits.performance;
 
 import static latentdigits.performance.Blas.gemm;
 
+import latentdigits.util.DirectBuffers;
+
 import java.util.Collection;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -69,18 +71,14 @@ public class GemmConvolutionLayer extends ConvolutionLayer {
     public static class Impl extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
         private final LoweredConvolution lowered = new LoweredConvolution();
         private ImageColumns columns;
-        /** The forward pass's column matrix, [rows, batch * positions], which the weight gradient reads. */
-        private INDArray forwardColumns;
 
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
         }
 
         /** Whether the last forward pass took the lowered path (not DL4J's). */
-        private boolean loweredLastPass;
-
         boolean loweredLastPass() {
-            return loweredLastPass;
+            return lowered.lastPassLowered();
         }
 
         private boolean lowerable() {
@@ -93,10 +91,7 @@ public class GemmConvolutionLayer extends ConvolutionLayer {
         @Override
         public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
             assertInputSet(false);
-            lowered.forget();
-            forwardColumns = null;
-            loweredLastPass = lowerable();
-            if (!loweredLastPass) return super.activate(training, workspaceMgr);
+            if (!lowered.begin(lowerable())) return super.activate(training, workspaceMgr);
             INDArray x = LoweredConvolution.dense(input, dataType);
             int batch = (int) x.size(0), channels = (int) x.size(1), height = (int) x.size(2), width = (int) x.size(3);
             ConvolutionLayer conf = layerConf();
@@ -108,32 +103,29 @@ public class GemmConvolutionLayer extends ConvolutionLayer {
 
             long wide = (long) batch * positions;
             INDArray cols = lowered.kept("columns", dataType, rows, wide);
-            columns.gather(LoweredConvolution.buffer(x), LoweredConvolution.buffer(cols), batch);
+            columns.gather(DirectBuffers.of(x), DirectBuffers.of(cols), batch);
             INDArray product = lowered.kept("product", dataType, out, wide);
             gemm(getParam(ConvolutionParamInitializer.BIAS_KEY), true, lowered.ones(dataType, wide), false, product, 0.0);
             gemm(LoweredConvolution.matrix(getParam(ConvolutionParamInitializer.WEIGHT_KEY)), false, cols, false, product, 1.0);
             INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{batch, out, outHeight, outWidth}, 'c');
-            ImageColumns.fromChannelMajor(LoweredConvolution.buffer(product), LoweredConvolution.buffer(z), batch, out, positions);
-            INDArray activation = lowered.activate(conf.getActivationFn(), z, input, training, workspaceMgr);
-            if (training) forwardColumns = cols;
-            return activation;
+            ImageColumns.fromChannelMajor(DirectBuffers.of(product), DirectBuffers.of(z), batch, out, positions);
+            return lowered.activate(conf.getActivationFn(), z, input, cols, training, workspaceMgr);
         }
 
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
             assertInputSet(true);
-            if (!lowered.trainedOn(input) || forwardColumns == null || !lowerable()) {
+            if (!lowered.trainedOn(input) || lowered.forGradient() == null || !lowerable()) {
                 lowered.forget();
                 return super.backpropGradient(epsilon, workspaceMgr);
             }
+            INDArray cols = lowered.forGradient();
             INDArray delta = lowered.delta(layerConf().getActivationFn(), epsilon, dataType);
-            INDArray cols = forwardColumns;
-            forwardColumns = null;
             int batch = (int) input.size(0), out = (int) delta.size(1), positions = (int) (delta.size(2) * delta.size(3));
             long wide = (long) batch * positions;
 
             INDArray deltaColumns = lowered.kept("delta", dataType, out, wide);
-            ImageColumns.toChannelMajor(LoweredConvolution.buffer(delta), LoweredConvolution.buffer(deltaColumns), batch, out, positions);
+            ImageColumns.toChannelMajor(DirectBuffers.of(delta), DirectBuffers.of(deltaColumns), batch, out, positions);
             Gradient gradient = new DefaultGradient();
             INDArray biasGradient = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
             gemm(lowered.ones(dataType, wide), false, deltaColumns, true, biasGradient, 0.0);
@@ -145,16 +137,14 @@ public class GemmConvolutionLayer extends ConvolutionLayer {
             INDArray inputColumns = lowered.kept("input-gradient", dataType, columns.rows, wide);
             gemm(LoweredConvolution.matrix(getParam(ConvolutionParamInitializer.WEIGHT_KEY)), true, deltaColumns, false, inputColumns, 0.0);
             INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
-            columns.scatterAdd(LoweredConvolution.buffer(inputColumns), LoweredConvolution.buffer(epsilonNext), batch);
+            columns.scatterAdd(DirectBuffers.of(inputColumns), DirectBuffers.of(epsilonNext), batch);
             return new Pair<>(gradient, epsilonNext);
         }
-
 
         @Override
         public void clear() {
             super.clear();
             lowered.forget();
-            forwardColumns = null;
         }
     }
 }

@@ -2,6 +2,8 @@ package latentdigits.performance;
 
 import static latentdigits.performance.Blas.gemm;
 
+import latentdigits.util.DirectBuffers;
+
 import java.util.Arrays;
 import java.util.Collection;
 import org.deeplearning4j.nn.api.Layer;
@@ -71,18 +73,14 @@ public class GemmDeconvolutionLayer extends Deconvolution2D {
     public static class Impl extends Deconvolution2DLayer {
         private final LoweredConvolution lowered = new LoweredConvolution();
         private ImageColumns blocks;
-        /** The forward pass's input, channel-major [in, batch * positions], which the weight gradient reads. */
-        private INDArray forwardInput;
 
         public Impl(NeuralNetConfiguration conf, DataType dataType) {
             super(conf, dataType);
         }
 
         /** Whether the last forward pass took the lowered path (not DL4J's). */
-        private boolean loweredLastPass;
-
         boolean loweredLastPass() {
-            return loweredLastPass;
+            return lowered.lastPassLowered();
         }
 
         private boolean lowerable() {
@@ -92,10 +90,7 @@ public class GemmDeconvolutionLayer extends Deconvolution2D {
         @Override
         public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
             assertInputSet(false);
-            lowered.forget();
-            forwardInput = null;
-            loweredLastPass = lowerable();
-            if (!loweredLastPass) return super.activate(training, workspaceMgr);
+            if (!lowered.begin(lowerable())) return super.activate(training, workspaceMgr);
             INDArray x = LoweredConvolution.dense(input, dataType);
             int batch = (int) x.size(0), channels = (int) x.size(1), height = (int) x.size(2), width = (int) x.size(3);
             int kernel = layerConf().getKernelSize()[0], out = (int) layerConf().getNOut();
@@ -105,7 +100,7 @@ public class GemmDeconvolutionLayer extends Deconvolution2D {
 
             long wide = (long) batch * positions;
             INDArray channelMajor = lowered.kept("input", dataType, channels, wide);
-            ImageColumns.toChannelMajor(LoweredConvolution.buffer(x), LoweredConvolution.buffer(channelMajor), batch, channels, positions);
+            ImageColumns.toChannelMajor(DirectBuffers.of(x), DirectBuffers.of(channelMajor), batch, channels, positions);
             // rows (c, ky, kx) of one output channel c are consecutive: the product read as [out, k * k * wide]
             // takes the bias as one rank-one product
             INDArray product = lowered.kept("product", dataType, rows, wide);
@@ -113,28 +108,25 @@ public class GemmDeconvolutionLayer extends Deconvolution2D {
                     product.reshape('c', out, kernel * kernel * wide), 0.0);
             gemm(LoweredConvolution.matrix(getParam(DeconvolutionParamInitializer.WEIGHT_KEY)), true, channelMajor, false, product, 1.0);
             INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{batch, out, (long) height * kernel, (long) width * kernel}, 'c');
-            blocks.scatterAdd(LoweredConvolution.buffer(product), LoweredConvolution.buffer(z), batch);
-            INDArray activation = lowered.activate(layerConf().getActivationFn(), z, input, training, workspaceMgr);
-            if (training) forwardInput = channelMajor;
-            return activation;
+            blocks.scatterAdd(DirectBuffers.of(product), DirectBuffers.of(z), batch);
+            return lowered.activate(layerConf().getActivationFn(), z, input, channelMajor, training, workspaceMgr);
         }
 
         @Override
         public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
             assertInputSet(true);
-            if (!lowered.trainedOn(input) || forwardInput == null || !lowerable()) {
+            if (!lowered.trainedOn(input) || lowered.forGradient() == null || !lowerable()) {
                 lowered.forget();
                 return super.backpropGradient(epsilon, workspaceMgr);
             }
+            INDArray channelMajor = lowered.forGradient();
             INDArray delta = lowered.delta(layerConf().getActivationFn(), epsilon, dataType);
-            INDArray channelMajor = forwardInput;
-            forwardInput = null;
             int batch = (int) input.size(0), channels = (int) input.size(1), positions = (int) (input.size(2) * input.size(3));
             int kernel = layerConf().getKernelSize()[0], out = (int) layerConf().getNOut();
             long wide = (long) batch * positions;
 
             INDArray deltaBlocks = lowered.kept("delta", dataType, blocks.rows, wide);
-            blocks.gather(LoweredConvolution.buffer(delta), LoweredConvolution.buffer(deltaBlocks), batch);
+            blocks.gather(DirectBuffers.of(delta), DirectBuffers.of(deltaBlocks), batch);
             Gradient gradient = new DefaultGradient();
             INDArray biasGradient = gradientViews.get(DeconvolutionParamInitializer.BIAS_KEY);
             gemm(lowered.ones(dataType, kernel * kernel * wide), false, deltaBlocks.reshape('c', out, kernel * kernel * wide), true, biasGradient, 0.0);
@@ -146,16 +138,14 @@ public class GemmDeconvolutionLayer extends Deconvolution2D {
             INDArray inputGradient = lowered.kept("input-gradient", dataType, channels, wide);
             gemm(LoweredConvolution.matrix(getParam(DeconvolutionParamInitializer.WEIGHT_KEY)), false, deltaBlocks, false, inputGradient, 0.0);
             INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
-            ImageColumns.fromChannelMajor(LoweredConvolution.buffer(inputGradient), LoweredConvolution.buffer(epsilonNext), batch, channels, positions);
+            ImageColumns.fromChannelMajor(DirectBuffers.of(inputGradient), DirectBuffers.of(epsilonNext), batch, channels, positions);
             return new Pair<>(gradient, epsilonNext);
         }
-
 
         @Override
         public void clear() {
             super.clear();
             lowered.forget();
-            forwardInput = null;
         }
     }
 }

@@ -2,7 +2,6 @@ package latentdigits.performance;
 
 import latentdigits.util.DirectBuffers;
 
-import java.nio.Buffer;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -27,6 +26,21 @@ final class LoweredConvolution {
     private final Map<String, INDArray> scratch = new HashMap<>();
     private INDArray preActivation;
     private INDArray forwardInput;
+    /** What the weight gradient reads from the last training forward pass (a column matrix, a channel-major input). */
+    private INDArray forGradient;
+    private boolean lastPassLowered;
+
+    /** Starts a forward pass: forgets the last one; returns {@code lowerable}, whether this one takes the lowered path. */
+    boolean begin(boolean lowerable) {
+        forget();
+        lastPassLowered = lowerable;
+        return lowerable;
+    }
+
+    /** Whether the last forward pass took the lowered path (not DL4J's). */
+    boolean lastPassLowered() {
+        return lastPassLowered;
+    }
 
     /**
      * Whether a layer configured this way, on this input, is what the lowered path computes: NCHW, no dilation, no
@@ -50,10 +64,6 @@ final class LoweredConvolution {
     /** A 4-D weight array [a, b, k, k] as the [a, b * k * k] matrix it is in C order (a view). */
     static INDArray matrix(INDArray weights) {
         return weights.reshape('c', weights.size(0), weights.size(1) * weights.size(2) * weights.size(3));
-    }
-
-    static Buffer buffer(INDArray dense) {
-        return DirectBuffers.of(dense);
     }
 
     /** A [rows, columns] C-order array kept by this layer across minibatches, outside DL4J's workspaces. */
@@ -80,22 +90,29 @@ final class LoweredConvolution {
         return array;
     }
 
-    /** Applies the activation to the pre-activation {@code z}; in training keeps what backprop needs. */
-    INDArray activate(IActivation activation, INDArray z, INDArray input, boolean training, LayerWorkspaceMgr workspaceMgr) {
-        forget();
-        if (activation instanceof ActivationIdentity) {
-            forwardInput = training ? input : null;
-            return z;
-        }
+    /**
+     * Applies the activation to the pre-activation {@code z}; in training keeps what backprop needs, with
+     * {@code forGradient}, what the weight gradient will read.
+     */
+    INDArray activate(IActivation activation, INDArray z, INDArray input, INDArray forGradient, boolean training,
+                      LayerWorkspaceMgr workspaceMgr) {
+        preActivation = null;
+        forwardInput = training ? input : null;
+        this.forGradient = training ? forGradient : null;
+        if (activation instanceof ActivationIdentity) return z;
         if (!training) return activation.getActivation(z, false);
         preActivation = z;
-        forwardInput = input;
         return activation.getActivation(workspaceMgr.dup(ArrayType.ACTIVATIONS, z, 'c'), true);
     }
 
     /** Whether the last forward pass was a training pass on this very input. */
     boolean trainedOn(INDArray input) {
         return forwardInput != null && forwardInput == input;
+    }
+
+    /** What the last training forward pass kept for the weight gradient. */
+    INDArray forGradient() {
+        return forGradient;
     }
 
     /** dL/d(pre-activation), dense in C order; forgets the forward pass. */
@@ -108,5 +125,6 @@ final class LoweredConvolution {
     void forget() {
         preActivation = null;
         forwardInput = null;
+        forGradient = null;
     }
 }

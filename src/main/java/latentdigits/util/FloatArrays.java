@@ -36,10 +36,7 @@ public final class FloatArrays {
     /** Bulk copy out of native memory (DataBuffer.asFloat() reads element by element). */
     public static float[] floats(INDArray array) {
         if (array == null) return null;
-        INDArray c = array.castTo(DataType.FLOAT).dup('c');
-        float[] out = new float[(int) c.length()];
-        c.data().asNioFloat().get(out);
-        return out;
+        return DirectBuffers.read(array.castTo(DataType.FLOAT).dup('c'));
     }
 
     /** Adds {@code values} to {@code target}, element by element. */
@@ -50,7 +47,7 @@ public final class FloatArrays {
     /** A [1, n] float row holding {@code values}. */
     public static INDArray row(float[] values) {
         INDArray row = Nd4j.createUninitialized(DataType.FLOAT, 1, values.length);
-        row.data().asNioFloat().put(values);
+        DirectBuffers.write(values, row);
         return row;
     }
 
@@ -64,22 +61,19 @@ public final class FloatArrays {
                     + " and " + java.util.Arrays.toString(b.shape()));
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[]{a.rows() + b.rows(), a.columns()}, 'c');
         java.nio.FloatBuffer to = DirectBuffers.floats(out);
-        copyRowMajor(a, to, 0);
-        copyRowMajor(b, to, (int) a.length());
+        to.put(0, DirectBuffers.floats(rowMajor(a)), 0, (int) a.length());
+        to.put((int) a.length(), DirectBuffers.floats(rowMajor(b)), 0, (int) b.length());
         return out;
     }
 
-    private static void copyRowMajor(INDArray x, java.nio.FloatBuffer to, int at) {
-        INDArray dense = x.dataType() == DataType.FLOAT && DirectBuffers.contiguous(x) ? x : x.castTo(DataType.FLOAT).dup('c');
-        int rows = dense.rows(), columns = dense.columns();
-        if (dense.ordering() == 'c' || rows == 1 || columns == 1) {
-            to.put(at, DirectBuffers.floats(dense), 0, rows * columns);
-            return;
-        }
-        float[] from = DirectBuffers.read(dense), rowMajor = new float[from.length];
-        for (int c = 0, i = 0; c < columns; c++)
-            for (int r = 0; r < rows; r++, i++) rowMajor[r * columns + c] = from[i];
-        to.put(at, rowMajor);
+    /**
+     * {@code x} as dense float memory in row-major order: itself (a C-order matrix, or a vector in either order), its
+     * transpose copied by {@link #inOrder}, or a copy.
+     */
+    private static INDArray rowMajor(INDArray x) {
+        INDArray c = inOrder(x, 'c');
+        boolean rowMajor = c.ordering() == 'c' || c.rows() == 1 || c.columns() == 1;
+        return c.dataType() == DataType.FLOAT && rowMajor && DirectBuffers.contiguous(c) ? c : x.castTo(DataType.FLOAT).dup('c');
     }
 
     /**
@@ -107,8 +101,8 @@ public final class FloatArrays {
 
     /** Copies an array's values into {@code to} at {@code offset} (network parameters and updater state are contiguous float rows). */
     public static void read(INDArray from, float[] to, int offset) {
-        if (from.dataType() == DataType.FLOAT && !from.isView() && from.ordering() == 'c') {
-            from.data().asNioFloat().get(to, offset, (int) from.length());
+        if (from.dataType() == DataType.FLOAT && from.ordering() == 'c' && DirectBuffers.contiguous(from)) {
+            DirectBuffers.floats(from).get(0, to, offset, (int) from.length());
         } else {
             float[] values = floats(from);
             System.arraycopy(values, 0, to, offset, values.length);
@@ -117,8 +111,8 @@ public final class FloatArrays {
 
     /** Overwrites {@code to} with values [offset, offset + to.length()) of {@code from}. */
     public static void write(float[] from, int offset, INDArray to) {
-        if (to.dataType() == DataType.FLOAT && !to.isView() && to.ordering() == 'c') {
-            to.data().asNioFloat().put(from, offset, (int) to.length());
+        if (to.dataType() == DataType.FLOAT && to.ordering() == 'c' && DirectBuffers.contiguous(to)) {
+            DirectBuffers.floats(to).put(0, from, offset, (int) to.length());
         } else {
             float[] values = java.util.Arrays.copyOfRange(from, offset, offset + (int) to.length());
             to.assign(row(values).reshape(to.shape()).castTo(to.dataType()));
