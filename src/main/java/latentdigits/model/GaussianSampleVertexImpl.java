@@ -24,6 +24,8 @@ import java.util.function.LongFunction;
 public class GaussianSampleVertexImpl extends BaseGraphVertex {
     /** Gradient checks need a repeatable forward pass; production code never sets this. */
     static volatile LongFunction<INDArray> fixedNoiseForTests;
+    /** Noise drawn ahead for this thread's next forward pass ({@link #withNoise}), or null: draw it then. */
+    private static final ThreadLocal<INDArray> GIVEN_NOISE = new ThreadLocal<>();
 
     private INDArray sigmaEps;
 
@@ -52,11 +54,37 @@ public class GaussianSampleVertexImpl extends BaseGraphVertex {
         INDArray logvar = moments.get(NDArrayIndex.all(), NDArrayIndex.interval(k, 2 * k));
         INDArray eps = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, moments.dataType(), batch, k);
         LongFunction<INDArray> fixed = fixedNoiseForTests;
-        if (fixed != null) eps.assign(fixed.apply(batch * k).reshape(batch, k));
-        else Nd4j.getExecutioner().exec(new GaussianDistribution(eps, 0.0, 1.0)); // fresh N(0,1) every forward pass
+        INDArray given = GIVEN_NOISE.get();
+        if (given != null) {
+            if (given.rows() != batch || given.columns() != k)
+                throw new IllegalStateException("GaussianSampleVertex " + vertexName + ": noise drawn for " + given.rows() + " x "
+                        + given.columns() + ", the pass has " + batch + " x " + k);
+            eps.assign(given);
+        } else if (fixed != null) eps.assign(fixed.apply(batch * k).reshape(batch, k));
+        else drawNoise(eps); // fresh N(0,1) every forward pass
         sigmaEps = eps.muli(Transforms.exp(logvar.mul(0.5), false));
         INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, moments.dataType(), batch, k);
         return z.assign(mu).addi(sigmaEps);
+    }
+
+    /** Fills {@code eps} with N(0, 1) from this thread's random stream, as a forward pass does. */
+    static INDArray drawNoise(INDArray eps) {
+        Nd4j.getExecutioner().exec(new GaussianDistribution(eps, 0.0, 1.0));
+        return eps;
+    }
+
+    /**
+     * Runs {@code pass} with {@code noise} as the noise of its forward pass (one pass of noise.rows() images), instead
+     * of drawing from this thread's random stream: noise drawn on one thread lets another thread repeat that thread's
+     * pass exactly.
+     */
+    static <T> T withNoise(INDArray noise, java.util.function.Supplier<T> pass) {
+        GIVEN_NOISE.set(noise);
+        try {
+            return pass.get();
+        } finally {
+            GIVEN_NOISE.remove();
+        }
     }
 
     @Override

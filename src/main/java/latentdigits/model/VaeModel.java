@@ -90,13 +90,17 @@ public final class VaeModel {
     /** Mean XENT and KL (nats per image) over a block, one sampled z per image as in training. */
     public LossSums lossSums(DigitBlock block, int batch) {
         LossSums sums = new LossSums();
-        for (int from = 0; from < block.size(); from += batch) {
-            int to = Math.min(block.size(), from + batch);
-            INDArray x = images(block, from, to);
-            INDArray[] out = graph.output(false, x);
-            sums.add(VaeLossTerms.xentPerImage(x, out[0]).sumNumber().doubleValue(),
-                    VaeLossTerms.klPerImage(out[1]).sumNumber().doubleValue(), to - from);
-        }
+        for (int from = 0; from < block.size(); from += batch) sums.merge(lossSums(graph, block, from, Math.min(block.size(), from + batch)));
+        return sums;
+    }
+
+    /** The loss terms' sums over images [from, to) of {@code block}, scored by {@code graph} (this VAE or a copy). */
+    static LossSums lossSums(ComputationGraph graph, DigitBlock block, int from, int to) {
+        INDArray x = images(block, from, to);
+        INDArray[] out = graph.output(false, x);
+        LossSums sums = new LossSums();
+        sums.add(VaeLossTerms.xentPerImage(x, out[0]).sumNumber().doubleValue(),
+                VaeLossTerms.klPerImage(out[1]).sumNumber().doubleValue(), to - from);
         return sums;
     }
 

@@ -3,6 +3,7 @@ package latentdigits.train;
 import latentdigits.data.DigitBlock;
 import latentdigits.figures.VaeFigures;
 import latentdigits.model.VaeModel;
+import latentdigits.model.VaeScorer;
 import latentdigits.util.Numbers;
 import latentdigits.util.RunDirectory;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -24,7 +25,7 @@ public final class VaeTrainer implements Trainer {
     private final TrainingEngine<ComputationGraph> engine;
     private final DigitBlock trainSample;
     private final DigitBlock validation;
-    private final int evalBatch;
+    private final VaeScorer scorer;
     private final INDArray fixedZ;
     private final Map<String, Object> provenance;
     private final String title;
@@ -40,7 +41,7 @@ public final class VaeTrainer implements Trainer {
         this.engine = engine;
         this.trainSample = trainSample;
         this.validation = validation;
-        this.evalBatch = evalBatch;
+        this.scorer = new VaeScorer(model, evalBatch, Runtime.getRuntime().availableProcessors());
         this.provenance = provenance;
         this.title = title;
         Nd4j.getRandom().setSeed(seed);
@@ -54,13 +55,14 @@ public final class VaeTrainer implements Trainer {
 
     @Override
     public void close() {
+        scorer.close();
         engine.close();
     }
 
     @Override
     public Map<String, Double> evaluate() {
-        VaeModel.LossSums train = model.lossSums(trainSample, evalBatch);
-        VaeModel.LossSums val = model.lossSums(validation, evalBatch);
+        VaeModel.LossSums[] sums = scorer.lossSums(trainSample, validation);
+        VaeModel.LossSums train = sums[0], val = sums[1];
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("train_xent", Numbers.round(train.meanXent(), 4));
         m.put("train_kl", Numbers.round(train.meanKl(), 4));
