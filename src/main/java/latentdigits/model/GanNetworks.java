@@ -98,6 +98,7 @@ public final class GanNetworks {
     private static Layer maybeFrozen(BlasDenseLayer layer, boolean frozen) {
         if (!frozen) return layer;
         layer.setIUpdater(new NoOp());
+        layer.setFrozen(true);
         return new FrozenLayerWithBackprop(layer);
     }
 

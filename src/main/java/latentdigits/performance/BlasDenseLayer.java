@@ -44,9 +44,34 @@ import static latentdigits.performance.Blas.gemm;
  * gradients without a training forward pass on the same input, runs DL4J's own code.
  */
 public class BlasDenseLayer extends FeedForwardLayer {
+    /**
+     * Whether the layer sits inside DL4J's {@code FrozenLayerWithBackprop} (G's copy of D): it then passes gradients on
+     * without computing its own, which the wrapper would zero, and keeps its pre-activation when run with training
+     * false, which is how the wrapper runs it inside a training pass. Configurations saved without it read as false.
+     */
+    private boolean frozen;
 
     /** For Jackson: DL4J stores layer configurations as JSON. */
     public BlasDenseLayer() {
+    }
+
+    public boolean isFrozen() {
+        return frozen;
+    }
+
+    /** Marks the layer as one to be wrapped in {@code FrozenLayerWithBackprop} (see {@link #isFrozen}). */
+    public void setFrozen(boolean frozen) {
+        this.frozen = frozen;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return super.equals(o) && o instanceof BlasDenseLayer other && frozen == other.frozen;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + Boolean.hashCode(frozen);
     }
 
     private BlasDenseLayer(Builder builder) {
@@ -117,6 +142,10 @@ public class BlasDenseLayer extends FeedForwardLayer {
             return true;
         }
 
+        private boolean frozen() {
+            return layerConf().isFrozen();
+        }
+
         private boolean plain() {
             return layerConf().getIDropout() == null && layerConf().getWeightNoise() == null && maskArray == null
                     && input.rank() == 2 && input.size(1) == getParam(DefaultParamInitializer.WEIGHT_KEY).size(0);
@@ -133,11 +162,13 @@ public class BlasDenseLayer extends FeedForwardLayer {
             gemm(ones(x.size(0)), false, getParam(DefaultParamInitializer.BIAS_KEY), false, z, 0.0);
             gemm(x, false, w, false, z, 1.0);
             IActivation activation = layerConf().getActivationFn();
+            // a frozen layer is run with training false inside a training pass that backpropagates through it
+            boolean backpropFollows = training || frozen();
             if (activation instanceof ActivationIdentity) {
-                preActivationInput = training ? input : null;
+                preActivationInput = backpropFollows ? input : null;
                 return z;
             }
-            if (!training) return activation.getActivation(z, false);
+            if (!backpropFollows) return activation.getActivation(z, false);
             if (activation instanceof ActivationTanH) {
                 // tanh's derivative is 1 - tanh^2: backprop needs the output only, not tanh computed again from z
                 tanhOutput = activation.getActivation(z, true);
@@ -162,12 +193,15 @@ public class BlasDenseLayer extends FeedForwardLayer {
             INDArray x = input.castTo(dataType);
             long batch = x.size(0);
             Gradient gradient = new DefaultGradient();
-            INDArray biasGradient = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
-            gemm(ones(batch), true, delta, false, biasGradient, 0.0);
-            gradient.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, biasGradient);
-            INDArray weightGradient = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
-            gemm(x, true, delta, false, weightGradient, 0.0);
-            gradient.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, weightGradient);
+            // a frozen layer passes epsilon on; its own gradient would be thrown away
+            if (!frozen()) {
+                INDArray biasGradient = gradientViews.get(DefaultParamInitializer.BIAS_KEY);
+                gemm(ones(batch), true, delta, false, biasGradient, 0.0);
+                gradient.gradientForVariable().put(DefaultParamInitializer.BIAS_KEY, biasGradient);
+                INDArray weightGradient = gradientViews.get(DefaultParamInitializer.WEIGHT_KEY);
+                gemm(x, true, delta, false, weightGradient, 0.0);
+                gradient.gradientForVariable().put(DefaultParamInitializer.WEIGHT_KEY, weightGradient);
+            }
 
             INDArray w = getParam(DefaultParamInitializer.WEIGHT_KEY);
             INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, delta.dataType(), new long[]{batch, w.size(0)}, 'f');

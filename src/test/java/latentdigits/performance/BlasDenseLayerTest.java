@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -168,6 +169,52 @@ class BlasDenseLayerTest {
         INDArray c = Nd4j.zeros(type, 6, 4).dup('c');
         assertTrue(Blas.gemm(aView, false, b, false, c, 0.0), "a row-major result goes straight to BLAS, as its transpose");
         assertTrue(aView.mmul(b).equalsWithEps(c, 1e-5));
+    }
+
+    /** in 7 -> dense 5 (trained) -> dense 4 and dense 3, both frozen with backprop (as G's copy of D) -> squared error. */
+    private static ComputationGraph frozenOnTop(boolean ours) {
+        BiFunction<Integer, IActivation, FeedForwardLayer> dense = ours ? BlasDenseLayer::of : BlasDenseLayerTest::stock;
+        FeedForwardLayer d1 = dense.apply(4, Act.LEAKY_RELU.fn), d2 = dense.apply(3, Act.SIGMOID.fn);
+        for (FeedForwardLayer frozen : new FeedForwardLayer[]{d1, d2}) {
+            frozen.setIUpdater(new NoOp());
+            if (frozen instanceof BlasDenseLayer blas) blas.setFrozen(true);
+        }
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(5).dataType(DataType.DOUBLE)
+                .updater(new Adam(1e-2)).weightInit(WeightInit.XAVIER).biasInit(0.1).graphBuilder()
+                .addInputs("in")
+                .addLayer("hidden", dense.apply(5, Act.TANH.fn), "in")
+                .addLayer("d1", new FrozenLayerWithBackprop(d1), "hidden")
+                .addLayer("d2", new FrozenLayerWithBackprop(d2), "d1")
+                .addLayer("loss", new LossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build(), "d2")
+                .setOutputs("loss").setInputTypes(InputType.feedForward(7)).build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    /**
+     * Frozen inside FrozenLayerWithBackprop, the layer passes the gradient on from the pre-activation its forward pass
+     * kept (the wrapper runs it with training false) and computes no gradient of its own: the trained layer below
+     * learns as under DL4J's frozen DenseLayer, and the frozen ones do not move.
+     */
+    @Test
+    void aFrozenLayerPassesGradientsOnAsDl4jsAndStaysPut() {
+        ComputationGraph ours = frozenOnTop(true), theirs = frozenOnTop(false);
+        theirs.setParams(ours.params().dup());
+        INDArray frozenBefore = ours.getLayer("d1").params().dup();
+        for (int step = 0; step < 5; step++) {
+            MultiDataSet d = data(30 + step);
+            ours.fit(d);
+            theirs.fit(d);
+            assertEquals(theirs.score(), ours.score(), 1e-10, "score after step " + step);
+            assertTrue(theirs.params().equalsWithEps(ours.params(), 1e-10), "parameters after step " + step);
+        }
+        assertEquals(frozenBefore, ours.getLayer("d1").params(), "a frozen layer does not move");
+        ours.feedForward(new INDArray[]{data(40).getFeatures(0)}, true, false);
+        BlasDenseLayer.Impl d1 = (BlasDenseLayer.Impl) ((org.deeplearning4j.nn.layers.FrozenLayerWithBackprop) ours.getLayer("d1")).getInsideLayer();
+        assertTrue(d1.keepsPreActivation(), "run with training false inside a training pass, the frozen layer kept z");
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(ours.getConfiguration().toJson());
+        assertEquals(ours.getConfiguration(), back, "frozen survives JSON");
     }
 
     @Test
