@@ -3,7 +3,14 @@ package latentdigits.distributed;
 import latentdigits.util.FloatArrays;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.optimize.api.BaseTrainingListener;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.util.IdentityHashMap;
+import java.util.Map;
 
 /**
  * Synchronous data parallelism inside DL4J's own fit(): DL4J calls {@link #onGradientCalculation} after the
@@ -15,6 +22,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class AllReducedGradients extends BaseTrainingListener {
     private final StageAllReduce allReduce;
     private float[] buffer;
+    /** Each network's {@link #trainedPart}: a view of its flat gradient, which lives as long as the network. */
+    private final Map<Model, INDArray> trained = new IdentityHashMap<>();
     /** False while this worker replays a minibatch only to take part in the others' step. */
     boolean contributes = true;
 
@@ -24,11 +33,30 @@ final class AllReducedGradients extends BaseTrainingListener {
 
     @Override
     public void onGradientCalculation(Model model) {
-        INDArray gradient = model.getGradientsViewArray();
+        INDArray gradient = trained.computeIfAbsent(model, AllReducedGradients::trainedPart);
         if (buffer == null || buffer.length != gradient.length()) buffer = new float[(int) gradient.length()];
         FloatArrays.read(gradient, buffer, 0);
         StageAllReduce.Sum total = allReduce.sum(contributes ? buffer : null, model.score(), StageAllReduce.Finish.MEAN);
         if (total.count() == 0) throw new IllegalStateException("gradient all-reduce: no worker contributed a gradient");
         FloatArrays.write(total.values(), 0, gradient);
+    }
+
+    /**
+     * The gradient of the layers that learn: G's graph ends in frozen copies of D's layers, whose gradient is zero and
+     * takes up the end of the flat gradient; the rest of it is all that needs summing.
+     */
+    static INDArray trainedPart(Model model) {
+        INDArray gradient = model.getGradientsViewArray();
+        if (!(model instanceof ComputationGraph graph) || gradient.rank() != 2 || gradient.rows() != 1) return gradient;
+        long firstFrozen = gradient.length(), trainedEnd = 0;
+        for (Layer layer : graph.getLayers()) {
+            INDArray own = layer.getGradientsViewArray();
+            if (own == null || own.isEmpty()) continue;
+            long start = own.offset() - gradient.offset(), end = start + own.length();
+            if (layer instanceof FrozenLayerWithBackprop) firstFrozen = Math.min(firstFrozen, start);
+            else trainedEnd = Math.max(trainedEnd, end);
+        }
+        if (firstFrozen == gradient.length() || trainedEnd > firstFrozen) return gradient;
+        return gradient.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, firstFrozen));
     }
 }
