@@ -15,8 +15,10 @@ import java.util.Map;
 
 /**
  * The one training loop: fit an epoch, measure, log a progress line with an ETA, append metrics.jsonl, draw the
- * epoch's figures, rewrite model.zip, and write a checkpoint from which the run continues exactly (a resumed run
- * starts here too, after the checkpoint's epoch). Every model trains through it, so every run directory looks alike.
+ * epoch's figures, and write a checkpoint from which the run continues exactly (a resumed run starts here too, after
+ * the checkpoint's epoch); model.zip is written once, from the last epoch (or, when a loss diverges, from the last
+ * good epoch's checkpoint), since the checkpoint already holds every epoch's networks. Every model trains through it,
+ * so every run directory looks alike.
  */
 public final class TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger("latentdigits.train");
@@ -48,7 +50,6 @@ public final class TrainingLoop {
             lines.addAll(resumed.metricRows());
             lines.forEach(line -> rows.add(new LinkedHashMap<>(Json.parse(line))));
             run.setMetrics(lines);
-            run.writeBytes("model.zip", trainer.modelBytes());
             first = resumed.epoch() + 1;
             LOG.info("resuming after epoch {} of {} ({})", resumed.epoch(), epochs, stored.path());
         }
@@ -62,6 +63,7 @@ public final class TrainingLoop {
             double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
             for (Map.Entry<String, Double> m : metrics.entrySet()) {
                 if (!Double.isFinite(m.getValue())) {
+                    keepLastGoodModel(trainer, run);
                     String kept = run.keepAsFailed("diverged");
                     throw new TrainingDivergedException("epoch " + epoch + ": " + m.getKey() + " is " + m.getValue()
                             + "; training stopped. " + (epoch > 1 ? "The last good model (epoch " + (epoch - 1) + ") and its metrics are in " + kept
@@ -79,7 +81,6 @@ public final class TrainingLoop {
             run.appendMetrics(line);
             rows.add(row);
             trainer.writeEpochFigures(run, epoch);
-            run.writeBytes("model.zip", trainer.modelBytes());
             // the driver's random stream as the next epoch will take it up (its evaluation draws sampling noise)
             run.writeCheckpoint(epoch, new Checkpoint(epoch, Nd4j.getRandom().rootState(), Nd4j.getRandom().nodeState(),
                     trainer.state(), List.copyOf(lines)).toBytes());
@@ -88,7 +89,16 @@ public final class TrainingLoop {
             LOG.info(String.format("epoch %d/%d  %s | %.1f s, %,.0f img/s | ETA %s",
                     epoch, epochs, trainer.describe(metrics), fitSeconds, images / fitSeconds, duration(eta)));
         }
+        run.writeBytes("model.zip", trainer.modelBytes());
         return rows;
+    }
+
+    /** model.zip of the last checkpointed epoch, if there is one. */
+    private static void keepLastGoodModel(Trainer trainer, RunDirectory run) throws IOException {
+        RunDirectory.Stored stored = run.latestCheckpoint();
+        if (stored == null) return;
+        trainer.restore(Checkpoint.fromBytes(stored.bytes(), stored.path()).networks());
+        run.writeBytes("model.zip", trainer.modelBytes());
     }
 
     static String duration(double seconds) {
