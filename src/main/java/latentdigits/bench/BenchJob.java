@@ -28,7 +28,7 @@ import java.util.Map;
  */
 public final class BenchJob {
     static final Options OPTIONS = new Options("bench",
-            "Benchmarks VAE training (one JVM, Spark local[1], Spark local[2]) and the encode job (10k, 100k, 1M images); prints a table and writes a JSON file.")
+            "Measures training and encoding speed: the MLP VAE in one JVM against Spark local[2] (averaging), the encode job up to 10M images (encode), the study's three networks (models) and the default MLP VAE command (command) side by side with PyTorch; prints tables and writes a JSON file.")
             .value("data", "DIR", "folder with the MNIST IDX files")
             .value("out", "FILE", "where the JSON results go")
             .value("warmup", "N", "epochs run before measuring (JIT, native libraries, caches)")

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * the per-epoch scoring and figures, the model) against PyTorch's 40 epochs with its data loading and final scoring.
  */
 final class ModelsVersusPyTorch {
-    /** The three models: this project's job and flags, the PyTorch script, the speed target of issue 25. */
+    /** The three models: this project's job and flags, the PyTorch script, and the speed target against PyTorch. */
     record Model(String name, String mainClass, List<String> flags, String script, double target) {
     }
 
