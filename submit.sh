@@ -159,8 +159,31 @@ export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 PROPS=("-Dspark.latentdigits.command=${TYPED% }")
 for kv in ${SPARK_CONFS[@]+"${SPARK_CONFS[@]}"}; do PROPS+=("-D$kv"); done
 [ -n "$MASTER" ] && JOB_ARGS=(--master "$MASTER" ${JOB_ARGS[@]+"${JOB_ARGS[@]}"})
+HEAP="${DRIVER_MEMORY:-${LATENTDIGITS_HEAP:-8g}}"
+THIN_JAR="$(ls target/latent-digits-[0-9]*.jar 2>/dev/null | head -n 1)"
+[ -n "$THIN_JAR" ] || die "target/latent-digits-VERSION.jar not found: run mvn package"
+CLASSPATH_EMBEDDED="$THIN_JAR:$(cat target/classpath.txt)"
+# Class-data sharing: the classes the jobs load (Spark's, DL4J's, Scala's) are mapped from an archive made once per
+# build by a warm-up run, instead of being read and verified from the jars at every launch (~2 s of a job's start).
+# The JVM checks the archive against the classpath and ignores it if they differ. LATENTDIGITS_CDS=off: no archive.
+CDS_FLAGS=()
+if [ "${LATENTDIGITS_CDS:-on}" != off ]; then
+  ARCHIVE=target/latent-digits-classes.jsa
+  if [ ! -s "$ARCHIVE" ] || [ "$THIN_JAR" -nt "$ARCHIVE" ] || [ target/classpath.txt -nt "$ARCHIVE" ]; then
+    echo "submit.sh: making the class-data archive $ARCHIVE (once per build) ..." >&2
+    PARTIAL="$ARCHIVE.$$"
+    if java "${SPARK_JAVA_FLAGS[@]}" -Xmx"$HEAP" -XX:ArchiveClassesAtExit="$PARTIAL" -Xlog:cds=off -Xlog:cds+dynamic=off \
+        -Dlog4j.configurationFile="$HERE/conf/log4j2.properties" -cp "$CLASSPATH_EMBEDDED" latentdigits.runtime.ClassDataWarmUp >/dev/null 2>&1 \
+        && [ -s "$PARTIAL" ]; then
+      mv -f "$PARTIAL" "$ARCHIVE"
+    else
+      rm -f "$PARTIAL"; echo "submit.sh: no class-data archive (the warm-up failed); jobs start without it" >&2
+    fi
+  fi
+  [ -s "$ARCHIVE" ] && CDS_FLAGS=(-XX:SharedArchiveFile="$ARCHIVE" -Xlog:cds=off -Xlog:cds+dynamic=off)
+fi
 # Extra flags for this JVM (e.g. -Xlog:gc or a JDK Flight Recorder recording), after the project's own.
 read -ra EXTRA_JAVA_FLAGS <<< "${LATENTDIGITS_JAVA_OPTS:-} $DRIVER_JAVA_OPTIONS"
-exec java "${SPARK_JAVA_FLAGS[@]}" -Xmx"${DRIVER_MEMORY:-${LATENTDIGITS_HEAP:-8g}}" ${EXTRA_JAVA_FLAGS[@]+"${EXTRA_JAVA_FLAGS[@]}"} \
+exec java "${SPARK_JAVA_FLAGS[@]}" -Xmx"$HEAP" ${CDS_FLAGS[@]+"${CDS_FLAGS[@]}"} ${EXTRA_JAVA_FLAGS[@]+"${EXTRA_JAVA_FLAGS[@]}"} \
   ${PROPS[@]+"${PROPS[@]}"} -Dlatentdigits.git.commit="$GIT_COMMIT" -Dlog4j.configurationFile="$HERE/conf/log4j2.properties" \
-  -cp "target/classes:$(cat target/classpath.txt)" "$MAIN" ${JOB_ARGS[@]+"${JOB_ARGS[@]}"}
+  -cp "$CLASSPATH_EMBEDDED" "$MAIN" ${JOB_ARGS[@]+"${JOB_ARGS[@]}"}

@@ -128,10 +128,12 @@ final class ModelsVersusPyTorch {
                     r.containsKey("pytorch_s_per_epoch") ? String.format("%.2f", r.get("pytorch_s_per_epoch")) : "-",
                     r.containsKey("ratio") ? String.format("%.2f", r.get("ratio")) : "-", "<= " + r.get("target_ratio")));
         }
-        if (whole != null)
+        if (whole != null) {
+            torch |= whole.containsKey("ratio");
             sb.append(String.format("%-40s %14.1f s %7s %7s %8s%n", whole.get("model"), whole.get("this_project_s"),
                     whole.containsKey("pytorch_s") ? String.format("%.1f s", whole.get("pytorch_s")) : "-",
                     whole.containsKey("ratio") ? String.format("%.2f", whole.get("ratio")) : "-", "<= 1.0"));
+        }
         if (!torch) sb.append("PyTorch references not run: python cannot import torch (").append(PyTorchReference.INSTALL).append(")\n");
         return sb.append("ratio < 1: this project trains faster\n").toString();
     }
