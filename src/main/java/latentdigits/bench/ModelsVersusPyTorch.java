@@ -39,7 +39,7 @@ final class ModelsVersusPyTorch {
     }
 
     static List<Map<String, Object>> run(String data, String python, Map<String, Integer> epochs, Path scratch) throws Exception {
-        boolean torch = !python.equals("none") && PyTorchReference.hasTorch(python);
+        boolean torch = PyTorchReference.hasTorch(python);
         List<Map<String, Object>> results = new ArrayList<>();
         for (Model m : MODELS) {
             int n = epochs.get(m.name());
@@ -101,7 +101,7 @@ final class ModelsVersusPyTorch {
         command.addAll(List.of("--master", "local[2]", "--data", data, "--out", scratch.resolve("whole-command").toString()));
         System.err.println("bench: the default MLP VAE job, start to finish (Spark local[2])");
         r.put("this_project_s", wallClock(new ProcessBuilder(command)));
-        if (!python.equals("none") && PyTorchReference.hasTorch(python)) {
+        if (PyTorchReference.hasTorch(python)) {
             System.err.println("bench: the MLP VAE's 40 epochs in PyTorch, start to finish (1 thread)");
             double theirs = wallClock(new ProcessBuilder(python, MODELS.get(0).script(), data, "40", "1"));
             r.put("pytorch_s", theirs);

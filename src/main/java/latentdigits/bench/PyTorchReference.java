@@ -25,7 +25,7 @@ final class PyTorchReference {
     /** The encoder's inference in PyTorch, one JSON result per size; empty when python or torch is missing. */
     static List<Map<String, Object>> encode(String python, String sizes, int threads, int batch) throws Exception {
         List<Map<String, Object>> results = new ArrayList<>();
-        if (python.equals("none") || !Files.isRegularFile(Path.of(ENCODE_SCRIPT)) || !hasTorch(python)) return results;
+        if (!Files.isRegularFile(Path.of(ENCODE_SCRIPT)) || !hasTorch(python)) return results;
         System.err.println("bench: running " + ENCODE_SCRIPT + " --sizes " + sizes + " --threads " + threads);
         Process p = new ProcessBuilder(python, ENCODE_SCRIPT, "--sizes", sizes, "--threads", String.valueOf(threads),
                 "--batch", String.valueOf(batch)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -36,7 +36,9 @@ final class PyTorchReference {
         return results;
     }
 
+    /** Whether the references can run: a python was given (not {@code none}) and it imports torch. */
     static boolean hasTorch(String python) {
+        if (python.equals("none")) return false;
         try {
             Process p = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
             p.getInputStream().readAllBytes();

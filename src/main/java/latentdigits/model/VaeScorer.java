@@ -25,9 +25,22 @@ public final class VaeScorer implements AutoCloseable {
     private final int batch;
     private final ExecutorService pool;
     /** Each scoring thread's copy of the network, made on that thread (building a graph reseeds its thread's random stream). */
-    private final ThreadLocal<ComputationGraph> copies = new ThreadLocal<>();
-    private final ThreadLocal<Integer> copiedAt = new ThreadLocal<>();
+    private final ThreadLocal<Copy> copies = new ThreadLocal<>();
     private int version;
+
+    /** A thread's copy of the network and the scoring round whose parameters it holds. */
+    private static final class Copy {
+        final ComputationGraph graph;
+        int version;
+
+        Copy(ComputationGraph graph) {
+            this.graph = graph;
+        }
+    }
+
+    /** One minibatch's sums, being scored, and the set it belongs to. */
+    private record Part(int block, Future<VaeModel.LossSums> sums) {
+    }
 
     /** @param threads at most this many scoring threads (1: the calling thread's pass, on one helper thread) */
     public VaeScorer(VaeModel model, int batch, int threads) {
@@ -45,23 +58,21 @@ public final class VaeScorer implements AutoCloseable {
     /** The loss terms' sums over each of {@code blocks}, scored with the model's current parameters. */
     public VaeModel.LossSums[] lossSums(DigitBlock... blocks) {
         int current = ++version;
-        List<Future<VaeModel.LossSums>> parts = new ArrayList<>();
-        List<Integer> owners = new ArrayList<>();
+        List<Part> parts = new ArrayList<>();
         for (int b = 0; b < blocks.length; b++) {
             DigitBlock block = blocks[b];
             for (int from = 0; from < block.size(); from += batch) {
                 int start = from, end = Math.min(block.size(), from + batch);
                 INDArray noise = GaussianSampleVertexImpl.drawNoise(
                         Nd4j.createUninitialized(model.graph().getConfiguration().getDataType(), end - start, model.latent()));
-                parts.add(pool.submit(() -> GaussianSampleVertexImpl.withNoise(noise,
-                        () -> VaeModel.lossSums(copy(current), block, start, end))));
-                owners.add(b);
+                parts.add(new Part(b, pool.submit(() -> GaussianSampleVertexImpl.withNoise(noise,
+                        () -> VaeModel.lossSums(copy(current), block, start, end)))));
             }
         }
         VaeModel.LossSums[] sums = new VaeModel.LossSums[blocks.length];
         for (int b = 0; b < blocks.length; b++) sums[b] = new VaeModel.LossSums();
         try {
-            for (int i = 0; i < parts.size(); i++) sums[owners.get(i)].merge(parts.get(i).get());
+            for (Part part : parts) sums[part.block()].merge(part.sums().get());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while scoring the VAE", e);
@@ -74,17 +85,18 @@ public final class VaeScorer implements AutoCloseable {
 
     /** This thread's copy of the network, with the parameters of scoring round {@code current}. */
     private ComputationGraph copy(int current) {
-        ComputationGraph copy = copies.get();
+        Copy copy = copies.get();
         if (copy == null) {
             ComputationGraph original = model.graph();
-            copy = new ComputationGraph(original.getConfiguration().clone());
-            copy.init(original.params().dup(), false);
+            ComputationGraph graph = new ComputationGraph(original.getConfiguration().clone());
+            graph.init(original.params().dup(), false);
+            copy = new Copy(graph);
             copies.set(copy);
-        } else if (copiedAt.get() != current) {
-            copy.params().assign(model.graph().params());
+        } else if (copy.version != current) {
+            copy.graph.params().assign(model.graph().params());
         }
-        copiedAt.set(current);
-        return copy;
+        copy.version = current;
+        return copy.graph;
     }
 
     @Override
