@@ -118,19 +118,24 @@ class StrangersTest {
         }
     }
 
-    /** A second connection that passes the handshake (a replayed task, say) cannot take partition 0's place. */
+    /**
+     * A second connection that passes the handshake (a replayed task, say) cannot take partition 0's place. The driver
+     * runs handshakes concurrently, so which of two connections made at once is admitted is a race: the second one
+     * connects only after the driver has taken the first one's handover.
+     */
     @Test
     void onlyOnePartitionZeroIsAdmitted() throws Exception {
         LinkSecurity security = security((byte) 1, false);
         try (HandoverChannel.DriverEnd driver = new HandoverChannel.DriverEnd("127.0.0.1", "127.0.0.1", "run/9", security);
-             HandoverChannel.WorkerEnd first = HandoverChannel.WorkerEnd.connect(driver.address(), security);
-             HandoverChannel.WorkerEnd second = HandoverChannel.WorkerEnd.connect(driver.address(), security)) {
+             HandoverChannel.WorkerEnd first = HandoverChannel.WorkerEnd.connect(driver.address(), security)) {
             first.send(new TrainingStage.Handover(0, 1, List.of(new NetworkState(new float[]{1f}, null, 1))));
-            second.send(new TrainingStage.Handover(0, 1, List.of(new NetworkState(new float[]{2f}, null, 2))));
             assertArrayEquals(new float[]{1f}, driver.next(() -> null).networks().get(0).parameters());
-            driver.proceed();
-            assertTrue(first.awaitGo());
-            assertThrows(IOException.class, second::awaitGo, "the second was dropped");
+            try (HandoverChannel.WorkerEnd second = HandoverChannel.WorkerEnd.connect(driver.address(), security)) {
+                second.send(new TrainingStage.Handover(0, 1, List.of(new NetworkState(new float[]{2f}, null, 2))));
+                driver.proceed();
+                assertTrue(first.awaitGo());
+                assertThrows(IOException.class, second::awaitGo, "the second was dropped");
+            }
         }
     }
 
