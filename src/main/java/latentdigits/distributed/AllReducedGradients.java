@@ -36,7 +36,7 @@ final class AllReducedGradients extends BaseTrainingListener {
         INDArray gradient = trained.computeIfAbsent(model, AllReducedGradients::trainedPart);
         if (buffer == null || buffer.length != gradient.length()) buffer = new float[(int) gradient.length()];
         FloatArrays.read(gradient, buffer, 0);
-        StageAllReduce.Sum total = allReduce.sum(contributes ? buffer : null, model.score(), StageAllReduce.Finish.MEAN);
+        StageAllReduce.Sum total = allReduce.sum(contributes ? buffer : null, StageAllReduce.Finish.MEAN);
         if (total.count() == 0) throw new IllegalStateException("gradient all-reduce: no worker contributed a gradient");
         FloatArrays.write(total.values(), 0, gradient);
     }

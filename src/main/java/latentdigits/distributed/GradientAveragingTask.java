@@ -57,7 +57,7 @@ final class GradientAveragingTask<T> extends StageTask<T> {
                 INDArray last = Nd4j.zeros(DataType.FLOAT, 1, spec.pixels());
                 while (true) {
                     boolean mine = minibatches.hasNext();
-                    if (allReduce.sum(mine ? ONE : null, 0).count() == 0) break; // every worker has run out
+                    if (allReduce.sum(mine ? ONE : null).count() == 0) break; // every worker has run out
                     // a worker with no minibatch left replays its last one without contributing, to apply the others' step
                     INDArray real = mine ? minibatches.next() : last;
                     gradients.contributes = mine;

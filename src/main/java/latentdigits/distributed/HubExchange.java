@@ -122,19 +122,17 @@ abstract class HubExchange implements AutoCloseable {
         }
     }
 
-    /** A sum on the wire: count, score, then the floats. */
+    /** A sum on the wire: count, then the floats. */
     static void write(SocketLink link, StageAllReduce.Sum sum) throws IOException {
         link.out.writeInt(sum.count());
-        link.out.writeDouble(sum.score());
         if (sum.count() > 0) link.writeFloats(sum.values());
         link.out.flush();
     }
 
     static StageAllReduce.Sum read(SocketLink link) throws IOException {
         int count = link.in.readInt();
-        double score = link.in.readDouble();
         if (count < 0) throw new IOException("all-reduce: a peer sent a sum over " + count + " tasks");
         if (count == 0) return StageAllReduce.Sum.NONE;
-        return new StageAllReduce.Sum(link.readFloats(MAX_FLOATS), score, count);
+        return new StageAllReduce.Sum(link.readFloats(MAX_FLOATS), count);
     }
 }

@@ -1,5 +1,6 @@
 package latentdigits.distributed;
 
+import latentdigits.train.GraphStep;
 import latentdigits.train.NetworkState;
 import latentdigits.util.FloatArrays;
 import org.apache.spark.BarrierTaskContext;
@@ -76,6 +77,7 @@ final class ParameterAveragingTask<T> extends StageTask<T> {
         private final List<T> contents;
         private final int partitionId, tasks;
         private final ComputationGraph net;
+        private final GraphStep step;
         private final INDArray params, state;
         private final int ownState;
         private final float[] before, mine, epochEnd;
@@ -87,6 +89,7 @@ final class ParameterAveragingTask<T> extends StageTask<T> {
             this.partitionId = context.partitionId();
             this.tasks = context.getTaskInfos().length;
             this.net = net;
+            this.step = GraphStep.of(net);
             this.params = net.params();
             this.state = net.getUpdater().getStateViewArray();
             int nParams = (int) params.length();
@@ -112,14 +115,14 @@ final class ParameterAveragingTask<T> extends StageTask<T> {
             while (true) {
                 int fitted = 0;
                 long start = System.nanoTime();
-                for (; fitted < averaging.frequency() && batches.hasNext(); fitted++) net.fit(batches.next());
+                for (; fitted < averaging.frequency() && batches.hasNext(); fitted++) step.fit(batches.next());
                 fitNanos += System.nanoTime() - start;
                 StageAllReduce.Sum next;
                 if (fitted > 0) {
                     FloatArrays.read(params, mine, 0);
-                    next = allReduce.sum(mine, net.score(), nextNetwork);
+                    next = allReduce.sum(mine, nextNetwork);
                 } else {
-                    next = allReduce.sum(null, 0, nextNetwork); // still takes part, so the others' rounds complete
+                    next = allReduce.sum(null, nextNetwork); // still takes part, so the others' rounds complete
                 }
                 if (next.count() == 0) break; // every worker has run out of minibatches
                 FloatArrays.write(next.values(), 0, params);
@@ -140,7 +143,7 @@ final class ParameterAveragingTask<T> extends StageTask<T> {
             int mySteps = net.getConfiguration().getIterationCount();
             epochEnd[ownState + 2 * partitionId] = mySteps >>> 12;
             epochEnd[ownState + 2 * partitionId + 1] = mySteps & 0xfff;
-            float[] agreed = allReduce.sum(epochEnd, 0, agreeOnEpochEnd).values();
+            float[] agreed = allReduce.sum(epochEnd, agreeOnEpochEnd).values();
             if (ownState > 0) FloatArrays.write(agreed, 0, state);
             int steps = 0;
             for (int t = 0; t < tasks; t++)

@@ -39,8 +39,8 @@ final class StageAllReduce implements AutoCloseable {
     }
 
     /** A round's sum over the tasks that contributed to it. */
-    record Sum(float[] values, double score, int count) {
-        static final Sum NONE = new Sum(null, 0, 0);
+    record Sum(float[] values, int count) {
+        static final Sum NONE = new Sum(null, 0);
 
         Sum plus(Sum other) {
             if (other.count == 0) return this;
@@ -49,7 +49,7 @@ final class StageAllReduce implements AutoCloseable {
                 throw new IllegalStateException("all-reduce: arrays of " + values.length + " and " + other.values.length + " floats");
             float[] v = values.clone();
             FloatArrays.addInto(v, other.values);
-            return new Sum(v, score + other.score, count + other.count);
+            return new Sum(v, count + other.count);
         }
     }
 
@@ -96,16 +96,16 @@ final class StageAllReduce implements AutoCloseable {
     }
 
     /** The sum over all tasks of this round's {@code values} (null: this task has nothing to add this round). */
-    Sum sum(float[] values, double score) {
-        return sum(values, score, null);
+    Sum sum(float[] values) {
+        return sum(values, null);
     }
 
     /**
      * The same, with {@code finish} applied to the total in place before anyone reads it: what every task would
      * otherwise compute from the total on its own. The result is shared: read it, do not keep or modify it.
      */
-    Sum sum(float[] values, double score, Finish finish) {
-        return local.add(rank, values == null ? Sum.NONE : new Sum(values, score, 1), task, finish);
+    Sum sum(float[] values, Finish finish) {
+        return local.add(rank, values == null ? Sum.NONE : new Sum(values, 1), task, finish);
     }
 
     /**
@@ -217,11 +217,9 @@ final class StageAllReduce implements AutoCloseable {
         private static final int CHUNK = 4096;
 
         private Sum addDeposits(int slot, Finish finish) {
-            double score = 0;
             int count = 0, length = 0;
             for (Sum s : deposited) {
                 if (s.count() == 0) continue;
-                score += s.score();
                 count += s.count();
                 length = s.values().length;
             }
@@ -241,7 +239,7 @@ final class StageAllReduce implements AutoCloseable {
                     }
                     if (finish != null) finish.apply(acc, count, from, to);
                 }
-                total = new Sum(acc, score, count);
+                total = new Sum(acc, count);
             }
             java.util.Arrays.fill(deposited, null);
             return total;

@@ -52,19 +52,28 @@ public class GaussianSampleVertexImpl extends BaseGraphVertex {
         long k = moments.size(1) / 2;
         INDArray mu = moments.get(NDArrayIndex.all(), NDArrayIndex.interval(0, k));
         INDArray logvar = moments.get(NDArrayIndex.all(), NDArrayIndex.interval(k, 2 * k));
-        INDArray eps = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, moments.dataType(), batch, k);
+        INDArray eps = noise(workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, moments.dataType(), batch, k));
+        sigmaEps = eps.muli(Transforms.exp(logvar.mul(0.5), false));
+        INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, moments.dataType(), batch, k);
+        return z.assign(mu).addi(sigmaEps);
+    }
+
+    /**
+     * Fills {@code eps} ([batch, latent]) with a forward pass's noise: the noise given by {@link #withNoise}, else the
+     * tests' fixed noise, else fresh N(0, 1) from this thread's random stream.
+     */
+    static INDArray noise(INDArray eps) {
+        long batch = eps.size(0), k = eps.size(1);
         LongFunction<INDArray> fixed = fixedNoiseForTests;
         INDArray given = GIVEN_NOISE.get();
         if (given != null) {
             if (given.rows() != batch || given.columns() != k)
-                throw new IllegalStateException("GaussianSampleVertex " + vertexName + ": noise drawn for " + given.rows() + " x "
-                        + given.columns() + ", the pass has " + batch + " x " + k);
-            eps.assign(given);
-        } else if (fixed != null) eps.assign(fixed.apply(batch * k).reshape(batch, k));
-        else drawNoise(eps); // fresh N(0,1) every forward pass
-        sigmaEps = eps.muli(Transforms.exp(logvar.mul(0.5), false));
-        INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, moments.dataType(), batch, k);
-        return z.assign(mu).addi(sigmaEps);
+                throw new IllegalStateException("GaussianSampleVertex: noise drawn for " + given.rows() + " x " + given.columns()
+                        + ", the pass has " + batch + " x " + k);
+            return eps.assign(given);
+        }
+        if (fixed != null) return eps.assign(fixed.apply(batch * k).reshape(batch, k));
+        return drawNoise(eps);
     }
 
     /** Fills {@code eps} with N(0, 1) from this thread's random stream, as a forward pass does. */

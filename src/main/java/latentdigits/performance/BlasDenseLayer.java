@@ -221,6 +221,11 @@ public class BlasDenseLayer extends FeedForwardLayer {
             return delta;
         }
 
+        /** The view of the graph's flattened gradient that holds this layer's gradient for {@code key} (W or b). */
+        INDArray gradientView(String key) {
+            return gradientViews.get(key);
+        }
+
         /** Whether the last training forward pass left its pre-activation for backprop. */
         boolean keepsPreActivation() {
             return preActivationInput != null;

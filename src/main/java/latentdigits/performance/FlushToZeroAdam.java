@@ -96,6 +96,8 @@ public class FlushToZeroAdam extends Adam {
 
     static final class Updater extends AdamUpdater {
         private final FlushToZeroAdam config;
+        /** The gradient and the moments on the heap, reused step after step (an updater serves one network on one thread). */
+        private float[] g, mv, vv;
 
         Updater(FlushToZeroAdam config) {
             super(config);
@@ -117,7 +119,15 @@ public class FlushToZeroAdam extends Adam {
                 flushSubnormals(v);
                 return;
             }
-            float[] g = DirectBuffers.read(gradient), mv = DirectBuffers.read(m), vv = DirectBuffers.read(v);
+            int n = (int) gradient.length();
+            if (g == null || g.length != n) {
+                g = new float[n];
+                mv = new float[n];
+                vv = new float[n];
+            }
+            DirectBuffers.read(gradient, g);
+            DirectBuffers.read(m, mv);
+            DirectBuffers.read(v, vv);
             step(g, mv, vv, config.getLearningRate(iteration, epoch), config.getBeta1(), config.getBeta2(), config.getEpsilon(), iteration);
             DirectBuffers.write(g, gradient);
             DirectBuffers.write(mv, m);

@@ -1,5 +1,6 @@
 package latentdigits.train;
 
+import latentdigits.model.DenseGan;
 import latentdigits.model.GanModel;
 import latentdigits.model.GanNetworks;
 import latentdigits.util.FloatArrays;
@@ -14,6 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class GanSteps {
     private final GanModel gan;
     private final LabelNoise labelNoise;
+    /** The passes outside DL4J's graphs, same numbers; null: DL4J's own. */
+    private final DenseGan dense;
 
     /**
      * Noisy targets for D: real images get labels uniform in [1 - real, 1], generated ones uniform in [0, generated]
@@ -29,17 +32,28 @@ public final class GanSteps {
     }
 
     public GanSteps(GanModel gan, LabelNoise labelNoise) {
+        this(gan, labelNoise, true);
+    }
+
+    /** @param outsideGraphs false: DL4J's own passes even where {@link DenseGan} has them (to compare the two) */
+    GanSteps(GanModel gan, LabelNoise labelNoise, boolean outsideGraphs) {
         this.gan = gan;
         this.labelNoise = labelNoise;
+        this.dense = outsideGraphs ? DenseGan.of(gan) : null;
     }
 
     public void step(INDArray real) {
         int n = real.rows();
-        INDArray fake = gan.generate(gan.randomLatent(n));
-        gan.discriminator().fit(new org.nd4j.linalg.dataset.MultiDataSet(FloatArrays.stackRows(real, fake),
-                FloatArrays.stackRows(realLabels(n, labelNoise.real()), fakeLabels(n, labelNoise.generated()))));
+        INDArray z = gan.randomLatent(n);
+        INDArray fake = dense != null ? dense.generate(z) : gan.generate(z);
+        INDArray images = FloatArrays.stackRows(real, fake);
+        INDArray labels = FloatArrays.stackRows(realLabels(n, labelNoise.real()), fakeLabels(n, labelNoise.generated()));
+        if (dense != null) dense.fitDiscriminator(images, labels);
+        else gan.discriminator().fit(new org.nd4j.linalg.dataset.MultiDataSet(images, labels));
         GanNetworks.copyDiscriminator(gan.discriminator(), gan.generator());
-        gan.generator().fit(new org.nd4j.linalg.dataset.MultiDataSet(gan.randomLatent(n), Nd4j.ones(DataType.FLOAT, n, 1)));
+        INDArray z2 = gan.randomLatent(n), asData = Nd4j.ones(DataType.FLOAT, n, 1);
+        if (dense != null) dense.fitGenerator(z2, asData);
+        else gan.generator().fit(new org.nd4j.linalg.dataset.MultiDataSet(z2, asData));
     }
 
     static INDArray realLabels(int n, double noise) {

@@ -5,7 +5,7 @@ import latentdigits.data.Minibatches;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 
-/** Plain DL4J fit() in this JVM on the whole training set, shuffled each epoch: the one-trainer reference. */
+/** One trainer in this JVM on the whole training set, shuffled each epoch ({@link GraphStep}): the reference. */
 public final class LocalGraphEngine implements TrainingEngine<ComputationGraph> {
     private final DigitBlock images;
     private final long seed;
@@ -21,8 +21,9 @@ public final class LocalGraphEngine implements TrainingEngine<ComputationGraph> 
 
     @Override
     public long fitEpoch(ComputationGraph graph, int epoch, int epochs) {
+        GraphStep step = GraphStep.of(graph);
         for (var batches = Minibatches.ofAll(images, seed, epoch, batch, minibatch); batches.hasNext(); )
-            graph.fit(batches.next());
+            step.fit(batches.next());
         return images.size();
     }
 }

@@ -45,6 +45,12 @@ public final class DirectBuffers {
         return values;
     }
 
+    /** {@link #read(INDArray)} into an array the caller keeps (its length at least the array's). */
+    public static float[] read(INDArray contiguous, float[] into) {
+        floats(contiguous).get(0, into, 0, (int) contiguous.length());
+        return into;
+    }
+
     /** Overwrites a contiguous float array with {@code values}, in its memory order. */
     public static void write(float[] values, INDArray contiguous) {
         floats(contiguous).put(0, values);

@@ -75,10 +75,10 @@ class StrangersTest {
             long start = System.nanoTime();
             Future<StageAllReduce.Sum> peer = pool.submit(() -> {
                 try (HubExchange.Client client = HubExchange.Client.connect("127.0.0.1:" + hub.port(), "all-reduce run/7", security, 1, 60_000)) {
-                    return client.exchange(new StageAllReduce.Sum(new float[]{10f, 20f}, 2.0, 1));
+                    return client.exchange(new StageAllReduce.Sum(new float[]{10f, 20f}, 1));
                 }
             });
-            StageAllReduce.Sum atHub = hub.exchange(new StageAllReduce.Sum(new float[]{1f, 2f}, 1.0, 1));
+            StageAllReduce.Sum atHub = hub.exchange(new StageAllReduce.Sum(new float[]{1f, 2f}, 1));
             StageAllReduce.Sum atPeer = peer.get(10, TimeUnit.SECONDS);
             double seconds = (System.nanoTime() - start) / 1e9;
             assertArrayEquals(new float[]{11f, 22f}, atHub.values());
