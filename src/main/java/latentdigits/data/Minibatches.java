@@ -57,6 +57,16 @@ public final class Minibatches<T> implements Iterator<T> {
         return order;
     }
 
+    /** How many minibatches are left in this epoch. */
+    public int remaining() {
+        int n = 0;
+        for (int b = blockIndex; b < blocks.size(); b++) {
+            int left = blocks.get(b).size() - (b == blockIndex ? from : 0);
+            if (left > 0) n += (left + batchSize - 1) / batchSize;
+        }
+        return n;
+    }
+
     @Override
     public boolean hasNext() {
         while (blockIndex < blocks.size() && from >= blocks.get(blockIndex).size()) {

@@ -21,7 +21,6 @@ import java.util.Map;
  */
 final class GradientAveragingTask<T> extends StageTask<T> {
     private static final ThreadLocal<Map.Entry<String, GanModel>> CACHE = new ThreadLocal<>();
-    private static final float[] ONE = {1f};
 
     private final Broadcast<List<NetworkState>> state;
     private final GanNetworks.Spec spec;
@@ -48,16 +47,16 @@ final class GradientAveragingTask<T> extends StageTask<T> {
         gan.discriminator().setListeners(gradients);
         gan.generator().setListeners(gradients);
         GanSteps steps = new GanSteps(gan, labelNoise);
-        int partitionId = context.partitionId();
+        int partitionId = context.partitionId(), tasks = context.getTaskInfos().length;
         return new Worker() {
             @Override
             public double trainEpoch(int index) {
                 long start = System.nanoTime();
                 Iterator<INDArray> minibatches = epochs.minibatches(contents, partitionId, index);
+                int rounds = mostMinibatches(allReduce, tasks, partitionId, remaining(minibatches));
                 INDArray last = Nd4j.zeros(DataType.FLOAT, 1, spec.pixels());
-                while (true) {
+                for (int round = 0; round < rounds; round++) {
                     boolean mine = minibatches.hasNext();
-                    if (allReduce.sum(mine ? ONE : null).count() == 0) break; // every worker has run out
                     // a worker with no minibatch left replays its last one without contributing, to apply the others' step
                     INDArray real = mine ? minibatches.next() : last;
                     gradients.contributes = mine;
@@ -78,6 +77,24 @@ final class GradientAveragingTask<T> extends StageTask<T> {
                 gan.generator().setListeners();
             }
         };
+    }
+
+    /**
+     * The most minibatches any task has this epoch, the epoch's number of steps: agreed once at its start (each task's
+     * count in its own slot of one all-reduce), so the steps themselves need no round to learn whether any task is left.
+     */
+    static int mostMinibatches(StageAllReduce allReduce, int tasks, int partitionId, int mine) {
+        float[] counts = new float[tasks];
+        counts[partitionId] = mine; // exact: a partition's minibatches are far fewer than 2^24
+        float[] all = allReduce.sum(counts).values();
+        int most = 0;
+        for (float count : all) most = Math.max(most, (int) count);
+        return most;
+    }
+
+    private static int remaining(Iterator<?> minibatches) {
+        if (minibatches instanceof latentdigits.data.Minibatches<?> cut) return cut.remaining();
+        throw new IllegalStateException("GAN training: expected an epoch of Minibatches, found " + minibatches.getClass().getName());
     }
 
     /** This executor thread's networks for this run, built once (building reseeds ND4J's random generator). */

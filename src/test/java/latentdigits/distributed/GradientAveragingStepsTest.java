@@ -51,6 +51,24 @@ class GradientAveragingStepsTest {
         assertFalse(workers[0].discriminator().params().equalsWithEps(initial.discriminator().params(), 1e-6), "D moved");
     }
 
+    /** Tasks agree on the epoch's number of steps in one all-reduce: the most minibatches any of them has. */
+    @Test
+    void theEpochHasAsManyStepsAsTheLongestPartition() throws Exception {
+        StageAllReduce.LocalSum local = new StageAllReduce.LocalSum(3, 60_000);
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            int[] counts = {4, 7, 0};
+            java.util.List<Future<Integer>> agreed = new java.util.ArrayList<>();
+            for (int rank = 0; rank < 3; rank++) {
+                int r = rank;
+                agreed.add(pool.submit(() -> GradientAveragingTask.mostMinibatches(StageAllReduce.inThisJvm(local, r), 3, r, counts[r])));
+            }
+            for (Future<Integer> answer : agreed) assertEquals(7, answer.get(30, TimeUnit.SECONDS));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     /** A single worker's "average" is its own gradient: with the listener it must train exactly as without. */
     @Test
     void oneWorkerWithTheListenerTrainsExactlyAsPlainSteps() {
