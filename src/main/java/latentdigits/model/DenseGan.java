@@ -22,7 +22,7 @@ public final class DenseGan {
     private final ComputationGraph discriminator, generator;
     private final DenseChain d, g, frozenD;
     private final Verdict discriminatorVerdict, generatorVerdict;
-    private final Gradient discriminatorGradient, generatorGradient;
+    private final OptimizerStep discriminatorUpdate, generatorUpdate;
 
     /** The loss layer at the end of a graph: its loss function and activation, as DL4J's LossLayer applies them. */
     private record Verdict(ILossFunction loss, IActivation activation) {
@@ -44,8 +44,8 @@ public final class DenseGan {
         this.frozenD = frozenD;
         this.discriminatorVerdict = dVerdict;
         this.generatorVerdict = gVerdict;
-        this.discriminatorGradient = gradient(discriminator, List.of(d));
-        this.generatorGradient = gradient(generator, List.of(g, frozenD));
+        this.discriminatorUpdate = new OptimizerStep(discriminator, gradient(discriminator, List.of(d)));
+        this.generatorUpdate = new OptimizerStep(generator, gradient(generator, List.of(g, frozenD)));
     }
 
     /** The passes for {@code gan} when its graphs are chains of dense layers as {@link GanNetworks} builds them; null otherwise. */
@@ -70,6 +70,11 @@ public final class DenseGan {
         return gradient;
     }
 
+    /** Whether both players' updates are {@link OptimizerStep}'s one pass (the study's networks: they are). */
+    public boolean updatesInOnePass() {
+        return discriminatorUpdate.onePass() && generatorUpdate.onePass();
+    }
+
     /** G(z), as {@link GanModel#generate}; the array is reused by the next pass through G. */
     public INDArray generate(INDArray z) {
         return g.forward(z);
@@ -79,13 +84,13 @@ public final class DenseGan {
     public void fitDiscriminator(INDArray images, INDArray labels) {
         INDArray verdicts = d.forward(images);
         d.backward(discriminatorVerdict.gradient(labels, verdicts), false);
-        OptimizerStep.apply(discriminator, discriminatorGradient, (int) images.size(0));
+        discriminatorUpdate.apply((int) images.size(0));
     }
 
     /** What {@code generator.fit(z, labels)} does (G learns through its frozen copy of D), but for the score. */
     public void fitGenerator(INDArray z, INDArray labels) {
         INDArray verdicts = frozenD.forward(g.forward(z));
         g.backward(frozenD.backward(generatorVerdict.gradient(labels, verdicts), true), false);
-        OptimizerStep.apply(generator, generatorGradient, (int) z.size(0));
+        generatorUpdate.apply((int) z.size(0));
     }
 }

@@ -38,7 +38,7 @@ import java.util.Map;
 public final class DenseVaeStep {
     private final ComputationGraph graph;
     private final DenseChain encoder, decoder;
-    private final Gradient gradient;
+    private final OptimizerStep update;
     private final float maxLogit = (float) BernoulliLogitLoss.MAX_LOGIT;
     private long batch = -1;
     private int latent;
@@ -50,8 +50,9 @@ public final class DenseVaeStep {
         this.encoder = encoder;
         this.decoder = decoder;
         if (graph.getFlattenedGradients() == null) graph.initGradientsView();
-        this.gradient = new DefaultGradient(graph.getFlattenedGradients());
+        Gradient gradient = new DefaultGradient(graph.getFlattenedGradients());
         for (DenseChain chain : List.of(encoder, decoder)) chain.gradientViews().forEach(gradient::setGradientFor);
+        this.update = new OptimizerStep(graph, gradient);
     }
 
     /**
@@ -79,6 +80,11 @@ public final class DenseVaeStep {
     private static boolean isLoss(GraphVertex vertex, Class<?> loss, Class<?> activation) {
         return vertex instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof LossLayer layer
                 && loss.isInstance(layer.getLossFn()) && activation.isInstance(layer.getActivationFn());
+    }
+
+    /** Whether the update is {@link OptimizerStep}'s one pass (the study's network: it is). */
+    public boolean updatesInOnePass() {
+        return update.onePass();
     }
 
     /** What {@code graph.fit(batch)} does, but for the score, which is not computed. */
@@ -136,7 +142,7 @@ public final class DenseVaeStep {
         DirectBuffers.write(momentGradientValues, momentGradient);
         encoder.backward(momentGradient, false);
 
-        OptimizerStep.apply(graph, gradient, rows);
+        update.apply(rows);
     }
 
     private static void readRowMajor(INDArray x, float[] into, int rows, int columns) {

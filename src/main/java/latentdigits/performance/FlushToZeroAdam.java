@@ -134,8 +134,48 @@ public class FlushToZeroAdam extends Adam {
             DirectBuffers.write(vv, v);
         }
 
+        /**
+         * The step straight into the parameters, for a caller that holds the network's gradient and parameters on the
+         * heap ({@link OptimizerStep}): elements [from, from + this block's length) of {@code params} take Adam's step
+         * for the gradient {@code gradient / divisor} (DL4J divides the gradient by the minibatch size before the
+         * updater), exactly as {@link #applyUpdater} and then {@code params -= update} would; the moments are updated.
+         * Only for an updater that {@link #holdsFloatMoments}.
+         */
+        void applyTo(float[] gradient, float[] params, int from, float divisor, int iteration, int epoch) {
+            INDArray m = getM(), v = getV();
+            int n = (int) m.length();
+            if (mv == null || mv.length != n) {
+                g = new float[n];
+                mv = new float[n];
+                vv = new float[n];
+            }
+            DirectBuffers.read(m, mv);
+            DirectBuffers.read(v, vv);
+            step(gradient, from, divisor, mv, vv, params, n, config.getLearningRate(iteration, epoch), config.getBeta1(), config.getBeta2(),
+                    config.getEpsilon(), iteration);
+            DirectBuffers.write(mv, m);
+            DirectBuffers.write(vv, v);
+        }
+
+        /** Whether the moments are contiguous float arrays, which {@link #applyTo} needs. */
+        boolean holdsFloatMoments() {
+            INDArray m = getM(), v = getV();
+            return m != null && v != null && m.dataType() == DataType.FLOAT && v.dataType() == DataType.FLOAT
+                    && DirectBuffers.contiguous(m) && DirectBuffers.contiguous(v);
+        }
+
         /** The gradient {@code g} becomes the update; m and v the new moments, flushed. */
         static void step(float[] g, float[] m, float[] v, double learningRate, double beta1, double beta2, double epsilon, int iteration) {
+            step(g, 0, 1f, m, v, null, g.length, learningRate, beta1, beta2, epsilon, iteration);
+        }
+
+        /**
+         * Elements [from, from + n) of {@code g}, divided by {@code divisor}, make Adam's update (x / 1 is x): it replaces
+         * them in {@code g}, or, with {@code params}, is subtracted from the same elements there. m and v ([0, n)) become
+         * the new moments, flushed.
+         */
+        private static void step(float[] g, int from, float divisor, float[] m, float[] v, float[] params, int n, double learningRate,
+                                 double beta1, double beta2, double epsilon, int iteration) {
             float b1 = (float) beta1, b2 = (float) beta2, eps = (float) epsilon;
             // the bias corrections as the op computes them: the float betas to the power iteration + 1 by ND4J's own
             // float pow (Java's Math.pow, rounded to float, differs from it in the last bit at some iterations), the
@@ -145,11 +185,13 @@ public class FlushToZeroAdam extends Adam {
             float stepSize = (float) (((float) learningRate * (float) Math.sqrt((float) (1. - b2t))) / (1.0 - b1t));
             if (Float.isNaN(stepSize) || stepSize == 0 || Float.isInfinite(stepSize)) stepSize = eps;
             float keep1 = 1 - b1, keep2 = 1 - b2;
-            for (int i = 0; i < g.length; i++) {
-                float gi = g[i];
+            for (int i = 0; i < n; i++) {
+                float gi = g[from + i] / divisor;
                 float mi = b1 * m[i] + gi * keep1;
                 float vi = b2 * v[i] + gi * gi * keep2;
-                g[i] = mi * stepSize / ((float) Math.sqrt(vi) + eps);
+                float update = mi * stepSize / ((float) Math.sqrt(vi) + eps);
+                if (params == null) g[from + i] = update;
+                else params[from + i] -= update;
                 m[i] = Math.abs(mi) < Float.MIN_NORMAL ? 0f : mi;
                 v[i] = vi < Float.MIN_NORMAL ? 0f : vi;
             }

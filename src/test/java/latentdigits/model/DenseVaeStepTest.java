@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DenseVaeStepTest {
     /**
@@ -26,6 +27,7 @@ class DenseVaeStepTest {
         ComputationGraph byFit = VaeModel.create(spec).graph(), byStep = VaeModel.create(spec).graph();
         DenseVaeStep step = DenseVaeStep.of(byStep);
         assertNotNull(step);
+        assertTrue(step.updatesInOnePass(), "the update is the one Java pass");
 
         Nd4j.getRandom().setSeed(99);
         for (int from = 0; from < 700; from += 100) byFit.fit(VaeModel.trainingBatch(digits, from, Math.min(700, from + 70), 2));

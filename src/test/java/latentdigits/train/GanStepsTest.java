@@ -37,6 +37,7 @@ class GanStepsTest {
         GanModel byGraphs = GanModel.create(spec), byDense = GanModel.create(spec);
         GanSteps.LabelNoise noise = new GanSteps.LabelNoise(0.3, 0.1);
         assertNotNull(DenseGan.of(byDense), "the study's GAN has the dense passes");
+        assertTrue(DenseGan.of(byDense).updatesInOnePass(), "both updates are the one Java pass");
         GanSteps graphs = new GanSteps(byGraphs, noise, false), dense = new GanSteps(byDense, noise, true);
         double[] next = new double[2];
         for (GanSteps steps : new GanSteps[]{graphs, dense}) {
