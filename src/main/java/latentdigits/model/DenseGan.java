@@ -3,8 +3,6 @@ package latentdigits.model;
 import latentdigits.performance.DenseChain;
 import latentdigits.performance.OptimizerStep;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
-import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
@@ -44,8 +42,8 @@ public final class DenseGan {
         this.frozenD = frozenD;
         this.discriminatorVerdict = dVerdict;
         this.generatorVerdict = gVerdict;
-        this.discriminatorUpdate = new OptimizerStep(discriminator, gradient(discriminator, List.of(d)));
-        this.generatorUpdate = new OptimizerStep(generator, gradient(generator, List.of(g, frozenD)));
+        this.discriminatorUpdate = OptimizerStep.forChains(discriminator, List.of(d));
+        this.generatorUpdate = OptimizerStep.forChains(generator, List.of(g, frozenD));
     }
 
     /** The passes for {@code gan} when its graphs are chains of dense layers as {@link GanNetworks} builds them; null otherwise. */
@@ -61,13 +59,6 @@ public final class DenseGan {
                 || d.parameterCount() != dGraph.numParams() || g.parameterCount() + frozenD.parameterCount() != gGraph.numParams())
             return null;
         return new DenseGan(gan, d, g, frozenD, dVerdict, gVerdict);
-    }
-
-    private static Gradient gradient(ComputationGraph graph, List<DenseChain> chains) {
-        if (graph.getFlattenedGradients() == null) graph.initGradientsView();
-        Gradient gradient = new DefaultGradient(graph.getFlattenedGradients());
-        for (DenseChain chain : chains) chain.gradientViews().forEach(gradient::setGradientFor);
-        return gradient;
     }
 
     /** Whether both players' updates are {@link OptimizerStep}'s one pass (the study's networks: they are). */

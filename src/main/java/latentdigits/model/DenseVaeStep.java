@@ -6,8 +6,6 @@ import latentdigits.util.DirectBuffers;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
-import org.deeplearning4j.nn.gradient.DefaultGradient;
-import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -49,10 +47,7 @@ public final class DenseVaeStep {
         this.graph = graph;
         this.encoder = encoder;
         this.decoder = decoder;
-        if (graph.getFlattenedGradients() == null) graph.initGradientsView();
-        Gradient gradient = new DefaultGradient(graph.getFlattenedGradients());
-        for (DenseChain chain : List.of(encoder, decoder)) chain.gradientViews().forEach(gradient::setGradientFor);
-        this.update = new OptimizerStep(graph, gradient);
+        this.update = OptimizerStep.forChains(graph, List.of(encoder, decoder));
     }
 
     /**

@@ -3,6 +3,7 @@ package latentdigits.performance;
 import latentdigits.util.DirectBuffers;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.updater.UpdaterBlock;
@@ -40,10 +41,17 @@ public final class OptimizerStep {
     private record Block(int from, int to, FlushToZeroAdam.Updater adam) {
     }
 
-    /** @param gradient the graph's flattened gradient view, with the trained layers' views by DL4J's keys */
-    public OptimizerStep(ComputationGraph graph, Gradient gradient) {
+    private OptimizerStep(ComputationGraph graph, Gradient gradient) {
         this.graph = graph;
         this.gradient = gradient;
+    }
+
+    /** The update of {@code graph}, whose trained layers are all in {@code chains} (frozen layers may be too). */
+    public static OptimizerStep forChains(ComputationGraph graph, List<DenseChain> chains) {
+        if (graph.getFlattenedGradients() == null) graph.initGradientsView();
+        Gradient gradient = new DefaultGradient(graph.getFlattenedGradients());
+        for (DenseChain chain : chains) chain.gradientViews().forEach(gradient::setGradientFor);
+        return new OptimizerStep(graph, gradient);
     }
 
     /** Whether the update is the one Java pass (else DL4J's updater). */
