@@ -38,6 +38,8 @@ public final class DenseChain {
     private final Kind[] kinds;
     /** Per layer: inside DL4J's FrozenLayerWithBackprop, so it passes gradients on and keeps its gradient view at zero. */
     private final boolean[] frozen;
+    /** Per layer: the negative slope of a leaky ReLU layer, as the float ND4J's ops use. */
+    private final float[] slopes;
     private long batch = -1;
     private INDArray ones;
     private INDArray[] preActivations, outputs, deltas, inputGradients;
@@ -50,8 +52,6 @@ public final class DenseChain {
      * activation both ways.
      */
     private enum Kind { IDENTITY, RELU, LEAKY_RELU, TANH, OTHER }
-    /** Per layer: the negative slope of a leaky ReLU layer, as the float ND4J's ops use. */
-    private final float[] slopes;
 
     private DenseChain(List<BlasDenseLayer.Impl> layers, List<Boolean> frozen) {
         this.layers = layers.toArray(BlasDenseLayer.Impl[]::new);
