@@ -10,6 +10,10 @@ import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.deeplearning4j.nn.layers.FrozenLayerWithBackprop;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -48,10 +52,10 @@ public final class DenseChain {
 
     /**
      * How a layer's activation is computed: identity, ReLU and leaky ReLU here in Java, as ND4J's ops compute them;
-     * tanh by ND4J forward and, as {@link BlasDenseLayer} does, from its output backward; anything else by its ND4J
-     * activation both ways.
+     * sigmoid and tanh by the ops of ND4J's activations, written straight to the chain's arrays (tanh backward, as
+     * {@link BlasDenseLayer} does it, from its output in Java); anything else by its ND4J activation both ways.
      */
-    private enum Kind { IDENTITY, RELU, LEAKY_RELU, TANH, OTHER }
+    private enum Kind { IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID, OTHER }
 
     private DenseChain(List<BlasDenseLayer.Impl> layers, List<Boolean> frozen) {
         this.layers = layers.toArray(BlasDenseLayer.Impl[]::new);
@@ -62,7 +66,7 @@ public final class DenseChain {
             IActivation activation = this.layers[i].layerConf().getActivationFn();
             kinds[i] = activation instanceof ActivationIdentity ? Kind.IDENTITY
                     : isPlainRelu(activation) ? Kind.RELU : activation instanceof ActivationLReLU ? Kind.LEAKY_RELU
-                    : activation instanceof ActivationTanH ? Kind.TANH : Kind.OTHER;
+                    : activation instanceof ActivationTanH ? Kind.TANH : activation instanceof ActivationSigmoid ? Kind.SIGMOID : Kind.OTHER;
             if (activation instanceof ActivationLReLU leaky) slopes[i] = (float) leaky.getAlpha();
             this.frozen[i] = frozen.get(i);
         }
@@ -147,7 +151,9 @@ public final class DenseChain {
                     for (int i = 0; i < n; i++) if (v[i] < 0f) v[i] = slope * v[i]; // ND4J's lrelu: x < 0 ? a x : x
                     DirectBuffers.write(v, outputs[l]);
                 }
-                case TANH, OTHER -> layers[l].layerConf().getActivationFn().getActivation(outputs[l].assign(z), true);
+                case SIGMOID -> Nd4j.getExecutioner().exec(new Sigmoid(z, outputs[l]));
+                case TANH -> Nd4j.getExecutioner().exec(new Tanh(z, outputs[l]));
+                case OTHER -> layers[l].layerConf().getActivationFn().getActivation(outputs[l].assign(z), true);
             }
             in = outputs[l];
         }
@@ -162,7 +168,8 @@ public final class DenseChain {
     public INDArray backward(INDArray epsilon, boolean inputGradient) {
         if (input == null) throw new IllegalStateException("DenseChain: backward without a forward pass");
         // the element-wise backprop below walks epsilon and the kept arrays in the same (column-major) memory order
-        INDArray e = epsilon.ordering() == 'f' && DirectBuffers.contiguous(epsilon) ? epsilon : epsilon.dup('f');
+        boolean columnMajor = epsilon.ordering() == 'f' || epsilon.columns() == 1; // a column is laid out alike either way
+        INDArray e = columnMajor && DirectBuffers.contiguous(epsilon) ? epsilon : epsilon.dup('f');
         for (int l = layers.length - 1; l >= 0; l--) {
             INDArray delta = switch (kinds[l]) {
                 case IDENTITY -> e;
@@ -186,6 +193,10 @@ public final class DenseChain {
                     float[] g = DirectBuffers.read(e, epsilonScratch[l]);
                     for (int i = 0; i < g.length; i++) g[i] *= 1f - y[i] * y[i];
                     DirectBuffers.write(g, deltas[l]);
+                    yield deltas[l];
+                }
+                case SIGMOID -> {
+                    Nd4j.getExecutioner().exec(new SigmoidDerivative(preActivations[l], e, deltas[l]));
                     yield deltas[l];
                 }
                 case OTHER -> layers[l].layerConf().getActivationFn().backprop(deltas[l].assign(preActivations[l]), e.dup('f')).getFirst();
