@@ -13,8 +13,8 @@ import java.util.List;
 /**
  * The GAN's three passes of a step, G's forward and the two players' fit, computed outside DL4J's graphs: D, G and
  * G's frozen copy of D run as {@link DenseChain}s, the verdict's loss gradient by the graphs' own loss function, the
- * update by DL4J's own updater ({@link OptimizerStep}, which also runs the graphs' listeners, so a Spark worker
- * averages the gradients as inside {@code fit}). Every float is the one the graphs compute ({@code DenseGanTest}).
+ * update as DL4J's optimizer makes it ({@link OptimizerStep}, which also runs the graphs' listeners, so a Spark worker
+ * averages the gradients as inside {@code fit}). Every float is the one the graphs compute ({@code GanStepsTest}).
  */
 public final class DenseGan {
     private final ComputationGraph discriminator, generator;

@@ -24,8 +24,8 @@ import java.util.Map;
 /**
  * One training step of a VAE whose encoder and decoder are chains of dense layers (the study's MLP VAE), the step
  * DL4J's {@code fit} takes, computed outside DL4J's graph: the two chains run by {@link DenseChain}, the sampling,
- * the two losses' gradients and their sum at the moments in a few Java loops, then DL4J's own update
- * ({@link OptimizerStep}). Every float is the one {@code fit} computes: the same matrix products on the
+ * the two losses' gradients and their sum at the moments in a few Java loops, then the update as DL4J's optimizer
+ * makes it ({@link OptimizerStep}). Every float is the one {@code fit} computes: the same matrix products on the
  * same layouts, ND4J's own exp and sigmoid, the same noise from the same random stream
  * ({@code DenseVaeStepTest} compares the parameters after many steps exactly).
  * <p>
