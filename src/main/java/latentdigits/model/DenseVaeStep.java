@@ -3,6 +3,7 @@ package latentdigits.model;
 import latentdigits.performance.DenseChain;
 import latentdigits.performance.OptimizerStep;
 import latentdigits.util.DirectBuffers;
+import latentdigits.util.FloatArrays;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -38,8 +39,8 @@ public final class DenseVaeStep {
     private final DenseChain encoder, decoder;
     private final OptimizerStep update;
     private final float maxLogit = (float) BernoulliLogitLoss.MAX_LOGIT;
+    private final int latent, pixelCount;
     private long batch = -1;
-    private int latent;
     private INDArray noise, z, exps, logitGradient, momentGradient;
     private float[] moments, noiseValues, zValues, expValues, sigmaNoise, logits, logitGradientValues, pixels, momentGradientValues, latentGradient;
 
@@ -48,6 +49,8 @@ public final class DenseVaeStep {
         this.encoder = encoder;
         this.decoder = decoder;
         this.update = OptimizerStep.forChains(graph, List.of(encoder, decoder));
+        this.latent = (int) graph.getLayer(VaeArchitecture.MOMENTS).getParam(DefaultParamInitializer.BIAS_KEY).length() / 2;
+        this.pixelCount = (int) graph.getLayer(VaeArchitecture.LOGITS).getParam(DefaultParamInitializer.BIAS_KEY).length();
     }
 
     /**
@@ -85,7 +88,7 @@ public final class DenseVaeStep {
     /** What {@code graph.fit(batch)} does, but for the score, which is not computed. */
     public void fit(MultiDataSet batch) {
         INDArray x = batch.getFeatures(0), target = batch.getLabels(0);
-        allocate(x.size(0), (int) (graph.getLayer(VaeArchitecture.MOMENTS).getParam(DefaultParamInitializer.BIAS_KEY).length() / 2));
+        allocate(x.size(0));
         int rows = (int) this.batch, k = latent;
 
         // encoder, then z = mu + exp(logvar / 2) * eps
@@ -113,13 +116,12 @@ public final class DenseVaeStep {
         // decoder and the Bernoulli loss's gradient at the logits: (sigmoid(clip(z)) - x), 0 where the clip holds
         INDArray logitArray = decoder.forward(z); // [rows, pixels], column-major
         DirectBuffers.read(logitArray, logits);
-        int pixelCount = (int) logitArray.size(1);
         float[] g = logitGradientValues;
         for (int i = 0; i < g.length; i++) g[i] = Math.max(Math.min(logits[i], maxLogit), -maxLogit);
         DirectBuffers.write(g, logitGradient);
         Nd4j.getExecutioner().exec(new Sigmoid(logitGradient, logitGradient));
         DirectBuffers.read(logitGradient, g);
-        readRowMajor(target, pixels, rows, pixelCount);
+        DirectBuffers.read(FloatArrays.rowMajor(target), pixels);
         for (int j = 0, p = 0; j < pixelCount; j++)
             for (int i = 0; i < rows; i++, p++)
                 g[p] = (g[p] - pixels[i * pixelCount + j]) * (Math.abs(logits[p]) > maxLogit ? 0f : 1f);
@@ -140,19 +142,9 @@ public final class DenseVaeStep {
         update.apply(rows);
     }
 
-    private static void readRowMajor(INDArray x, float[] into, int rows, int columns) {
-        if (x.ordering() == 'c' && DirectBuffers.contiguous(x) && x.dataType() == DataType.FLOAT) {
-            DirectBuffers.read(x, into);
-        } else {
-            for (int i = 0; i < rows; i++)
-                for (int j = 0; j < columns; j++) into[i * columns + j] = x.getFloat(i, j);
-        }
-    }
-
-    private void allocate(long rows, int k) {
-        if (rows == batch && k == latent) return;
-        int n = (int) rows;
-        int pixelCount = (int) graph.getLayer(VaeArchitecture.LOGITS).getParam(DefaultParamInitializer.BIAS_KEY).length();
+    private void allocate(long rows) {
+        if (rows == batch) return;
+        int n = (int) rows, k = latent;
         try (MemoryWorkspace outside = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
             noise = Nd4j.createUninitialized(DataType.FLOAT, new long[]{rows, k}, 'c');
             z = Nd4j.createUninitialized(DataType.FLOAT, new long[]{rows, k}, 'c');
@@ -171,6 +163,5 @@ public final class DenseVaeStep {
         momentGradientValues = new float[n * 2 * k];
         latentGradient = new float[n * k];
         batch = rows;
-        latent = k;
     }
 }

@@ -119,12 +119,7 @@ public class FlushToZeroAdam extends Adam {
                 flushSubnormals(v);
                 return;
             }
-            int n = (int) gradient.length();
-            if (g == null || g.length != n) {
-                g = new float[n];
-                mv = new float[n];
-                vv = new float[n];
-            }
+            heapArrays((int) gradient.length());
             DirectBuffers.read(gradient, g);
             DirectBuffers.read(m, mv);
             DirectBuffers.read(v, vv);
@@ -144,17 +139,21 @@ public class FlushToZeroAdam extends Adam {
         void applyTo(float[] gradient, float[] params, int from, float divisor, int iteration, int epoch) {
             INDArray m = getM(), v = getV();
             int n = (int) m.length();
-            if (mv == null || mv.length != n) {
-                g = new float[n];
-                mv = new float[n];
-                vv = new float[n];
-            }
+            heapArrays(n);
             DirectBuffers.read(m, mv);
             DirectBuffers.read(v, vv);
             step(gradient, from, divisor, mv, vv, params, n, config.getLearningRate(iteration, epoch), config.getBeta1(), config.getBeta2(),
                     config.getEpsilon(), iteration);
             DirectBuffers.write(mv, m);
             DirectBuffers.write(vv, v);
+        }
+
+        /** Sizes the reused heap arrays for {@code n} parameters (the gradient's and each moment's length). */
+        private void heapArrays(int n) {
+            if (mv != null && mv.length == n) return;
+            g = new float[n];
+            mv = new float[n];
+            vv = new float[n];
         }
 
         /** Whether the moments are contiguous float arrays, which {@link #applyTo} needs. */

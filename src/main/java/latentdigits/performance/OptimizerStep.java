@@ -32,7 +32,7 @@ public final class OptimizerStep {
     private final ComputationGraph graph;
     private final Gradient gradient;
     /** The updater whose blocks are below (a graph given another updater is looked at again). */
-    private Object updater;
+    private ComputationGraphUpdater updater;
     /** The updater's blocks, when the one pass can do their work; null: DL4J's updater. */
     private List<Block> blocks;
     private float[] gradients, parameters;

@@ -11,6 +11,9 @@ public final class LocalGraphEngine implements TrainingEngine<ComputationGraph> 
     private final long seed;
     private final int batch;
     private final Minibatches.Maker<MultiDataSet> minibatch;
+    /** The step for the graph of the last epoch (built once: it holds the step's arrays). */
+    private ComputationGraph stepGraph;
+    private GraphStep step;
 
     public LocalGraphEngine(DigitBlock images, long seed, int batch, Minibatches.Maker<MultiDataSet> minibatch) {
         this.images = images;
@@ -21,7 +24,10 @@ public final class LocalGraphEngine implements TrainingEngine<ComputationGraph> 
 
     @Override
     public long fitEpoch(ComputationGraph graph, int epoch, int epochs) {
-        GraphStep step = GraphStep.of(graph);
+        if (graph != stepGraph) {
+            stepGraph = graph;
+            step = GraphStep.of(graph);
+        }
         for (var batches = Minibatches.ofAll(images, seed, epoch, batch, minibatch); batches.hasNext(); )
             step.fit(batches.next());
         return images.size();

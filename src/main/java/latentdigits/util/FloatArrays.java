@@ -70,7 +70,7 @@ public final class FloatArrays {
      * {@code x} as dense float memory in row-major order: itself (a C-order matrix, or a vector in either order), its
      * transpose copied by {@link #inOrder}, or a copy.
      */
-    private static INDArray rowMajor(INDArray x) {
+    public static INDArray rowMajor(INDArray x) {
         INDArray c = inOrder(x, 'c');
         boolean rowMajor = c.ordering() == 'c' || c.rows() == 1 || c.columns() == 1;
         return c.dataType() == DataType.FLOAT && rowMajor && DirectBuffers.contiguous(c) ? c : x.castTo(DataType.FLOAT).dup('c');
