@@ -2,6 +2,7 @@ package latentdigits.model;
 
 import latentdigits.performance.FlushToZeroAdam;
 import latentdigits.performance.BlasDenseLayer;
+import latentdigits.performance.RationalTanh;
 import static latentdigits.model.Layers.dense;
 
 import latentdigits.data.DigitSource;
@@ -77,7 +78,7 @@ public final class GanNetworks {
         GraphBuilder g = base(spec).addInputs(Z)
                 .addLayer("g1", hidden(spec), Z)
                 .addLayer("g2", hidden(spec), "g1")
-                .addLayer(GENERATED, dense(spec.pixels(), Activation.TANH), "g2");
+                .addLayer(GENERATED, dense(spec.pixels(), new RationalTanh()), "g2");
         addDiscriminator(g, spec, GENERATED, true);
         g.setOutputs(VERDICT).setInputTypes(InputType.feedForward(spec.latent()));
         return init(g);

@@ -169,7 +169,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
                 return z;
             }
             if (!backpropFollows) return activation.getActivation(z, false);
-            if (activation instanceof ActivationTanH) {
+            if (activation instanceof ActivationTanH || activation instanceof RationalTanh) {
                 // tanh's derivative is 1 - tanh^2: backprop needs the output only, not tanh computed again from z
                 tanhOutput = activation.getActivation(z, true);
                 preActivationInput = input;

@@ -51,11 +51,12 @@ public final class DenseChain {
     private INDArray input;
 
     /**
-     * How a layer's activation is computed: identity, ReLU and leaky ReLU here in Java, as ND4J's ops compute them;
+     * How a layer's activation is computed: identity, ReLU and leaky ReLU here in Java, as ND4J's ops compute them, and
+     * {@link RationalTanh} by its own loop;
      * sigmoid and tanh by the ops of ND4J's activations, written straight to the chain's arrays (tanh backward, as
      * {@link BlasDenseLayer} does it, from its output in Java); anything else by its ND4J activation both ways.
      */
-    private enum Kind { IDENTITY, RELU, LEAKY_RELU, TANH, SIGMOID, OTHER }
+    private enum Kind { IDENTITY, RELU, LEAKY_RELU, TANH, RATIONAL_TANH, SIGMOID, OTHER }
 
     private DenseChain(List<BlasDenseLayer.Impl> layers, List<Boolean> frozen) {
         this.layers = layers.toArray(BlasDenseLayer.Impl[]::new);
@@ -66,7 +67,7 @@ public final class DenseChain {
             IActivation activation = this.layers[i].layerConf().getActivationFn();
             kinds[i] = activation instanceof ActivationIdentity ? Kind.IDENTITY
                     : isPlainRelu(activation) ? Kind.RELU : activation instanceof ActivationLReLU ? Kind.LEAKY_RELU
-                    : activation instanceof ActivationTanH ? Kind.TANH : activation instanceof ActivationSigmoid ? Kind.SIGMOID : Kind.OTHER;
+                    : activation instanceof ActivationTanH ? Kind.TANH : activation instanceof RationalTanh ? Kind.RATIONAL_TANH : activation instanceof ActivationSigmoid ? Kind.SIGMOID : Kind.OTHER;
             if (activation instanceof ActivationLReLU leaky) slopes[i] = (float) leaky.getAlpha();
             this.frozen[i] = frozen.get(i);
         }
@@ -151,6 +152,11 @@ public final class DenseChain {
                     for (int i = 0; i < n; i++) if (v[i] < 0f) v[i] = slope * v[i]; // ND4J's lrelu: x < 0 ? a x : x
                     DirectBuffers.write(v, outputs[l]);
                 }
+                case RATIONAL_TANH -> {
+                    float[] v = DirectBuffers.read(z, scratch[l]);
+                    RationalTanh.tanhInPlace(v, v.length);
+                    DirectBuffers.write(v, outputs[l]);
+                }
                 case SIGMOID -> Nd4j.getExecutioner().exec(new Sigmoid(z, outputs[l]));
                 case TANH -> Nd4j.getExecutioner().exec(new Tanh(z, outputs[l]));
                 case OTHER -> layers[l].layerConf().getActivationFn().getActivation(outputs[l].assign(z), true);
@@ -188,7 +194,7 @@ public final class DenseChain {
                     DirectBuffers.write(g, deltas[l]);
                     yield deltas[l];
                 }
-                case TANH -> { // epsilon (1 - y^2), as BlasDenseLayer computes it from the output
+                case TANH, RATIONAL_TANH -> { // epsilon (1 - y^2), as BlasDenseLayer computes it from the output
                     float[] y = DirectBuffers.read(outputs[l], scratch[l]);
                     float[] g = DirectBuffers.read(e, epsilonScratch[l]);
                     for (int i = 0; i < g.length; i++) g[i] *= 1f - y[i] * y[i];

@@ -5,7 +5,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
-import org.nd4j.linalg.activations.impl.ActivationTanH;
+import latentdigits.performance.RationalTanh;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
@@ -40,7 +40,7 @@ class GanModelTest {
         for (String layer : new String[]{"g1", "g2", "d1", "d2"})
             assertEquals(GanNetworks.DEFAULT_LEAKY_SLOPE, ((ActivationLReLU) activation(layer.startsWith("g") ? gan.generator()
                     : gan.discriminator(), layer)).getAlpha(), 0, layer);
-        assertInstanceOf(ActivationTanH.class, activation(gan.generator(), GanNetworks.GENERATED));
+        assertInstanceOf(RationalTanh.class, activation(gan.generator(), GanNetworks.GENERATED));
 
         Map<String, INDArray> d = gan.discriminator().feedForward(new INDArray[]{images}, false, false);
         assertArrayEquals(new long[]{7, 50}, d.get("d1").shape());

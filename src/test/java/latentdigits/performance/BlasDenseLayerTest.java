@@ -46,6 +46,7 @@ class BlasDenseLayerTest {
         RELU(Activation.RELU.getActivationFunction()),
         LEAKY_RELU(new ActivationLReLU(0.2)),
         TANH(Activation.TANH.getActivationFunction()),
+        RATIONAL_TANH(new RationalTanh()),
         SIGMOID(Activation.SIGMOID.getActivationFunction());
 
         final IActivation fn;
