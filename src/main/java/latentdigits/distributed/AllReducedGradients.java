@@ -21,9 +21,18 @@ import java.util.Map;
  */
 final class AllReducedGradients extends BaseTrainingListener {
     private final StageAllReduce allReduce;
-    private float[] buffer;
-    /** Each network's {@link #trainedPart}: a view of its flat gradient, which lives as long as the network. */
-    private final Map<Model, INDArray> trained = new IdentityHashMap<>();
+    /**
+     * Each network's {@link #trainedPart} (a view of its flat gradient, which lives as long as the network) and the heap
+     * copy it is summed from, reused step after step: one buffer for both GAN players was reallocated twice a step.
+     */
+    private final Map<Model, Part> trained = new IdentityHashMap<>();
+
+    private record Part(INDArray gradient, float[] buffer) {
+        static Part of(Model model) {
+            INDArray gradient = trainedPart(model);
+            return new Part(gradient, new float[(int) gradient.length()]);
+        }
+    }
     /** False while this worker replays a minibatch only to take part in the others' step. */
     boolean contributes = true;
 
@@ -33,12 +42,11 @@ final class AllReducedGradients extends BaseTrainingListener {
 
     @Override
     public void onGradientCalculation(Model model) {
-        INDArray gradient = trained.computeIfAbsent(model, AllReducedGradients::trainedPart);
-        if (buffer == null || buffer.length != gradient.length()) buffer = new float[(int) gradient.length()];
-        FloatArrays.read(gradient, buffer, 0);
-        StageAllReduce.Sum total = allReduce.sum(contributes ? buffer : null, StageAllReduce.Finish.MEAN);
+        Part part = trained.computeIfAbsent(model, Part::of);
+        FloatArrays.read(part.gradient(), part.buffer(), 0);
+        StageAllReduce.Sum total = allReduce.sum(contributes ? part.buffer() : null, StageAllReduce.Finish.MEAN);
         if (total.count() == 0) throw new IllegalStateException("gradient all-reduce: no worker contributed a gradient");
-        FloatArrays.write(total.values(), 0, gradient);
+        FloatArrays.write(total.values(), 0, part.gradient());
     }
 
     /**

@@ -27,8 +27,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *   discriminator:   image (784) -> d1 (50, leaky) -> d2 (50, leaky) -> d_out (1, sigmoid) -> verdict (XENT)
  *   generator + D:   z (150) -> g1 (50, leaky) -> g2 (50, leaky) -> g_out (784, tanh) -> [d1 -> d2 -> d_out frozen] -> verdict
  * </pre>
- * G has the VAE decoder's shape with leaky ReLU and tanh; D has the VAE encoder's shape with one output. The leaky
- * ReLUs' slope is 0.2 by default, not DL4J's 0.01: with 0.01 G's tanh saturated and some seeds collapsed. In the second
+ * G has the VAE decoder's shape with leaky ReLU and tanh ({@link RationalTanh}, a tanh the JIT vectorizes); D has the
+ * VAE encoder's shape with one output. The leaky ReLUs' slope is 0.2 by default, not DL4J's 0.01: with 0.01 G's tanh
+ * saturated and some seeds collapsed. In the second
  * graph every D layer is wrapped in {@link FrozenLayerWithBackprop} (with a NoOp updater, so it keeps no Adam state):
  * fitting it moves only G, through D's gradient. D's layers have the same names in both graphs, so its parameters
  * copy across by name after each D step.

@@ -168,7 +168,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
                 preActivationInput = backpropFollows ? input : null;
                 return z;
             }
-            if (!backpropFollows) return activation.getActivation(z, false);
+            if (!backpropFollows) return ElementwiseActivations.activate(activation, z, false);
             if (activation instanceof ActivationTanH || activation instanceof RationalTanh) {
                 // tanh's derivative is 1 - tanh^2: backprop needs the output only, not tanh computed again from z
                 tanhOutput = activation.getActivation(z, true);
@@ -178,7 +178,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
             // the activation works in place; backprop needs z itself
             preActivation = z;
             preActivationInput = input;
-            return activation.getActivation(workspaceMgr.dup(ArrayType.ACTIVATIONS, z, 'f'), true);
+            return ElementwiseActivations.activate(activation, workspaceMgr.dup(ArrayType.ACTIVATIONS, z, 'f'), true);
         }
 
         @Override
@@ -187,7 +187,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
             if (preActivationInput != input || !plain()) return super.backpropGradient(epsilon, workspaceMgr);
             // an identity layer keeps no pre-activation: its delta is epsilon
             INDArray delta = tanhOutput != null ? tanhDelta(tanhOutput, epsilon, workspaceMgr)
-                    : preActivation == null ? epsilon : layerConf().getActivationFn().backprop(preActivation, epsilon).getFirst();
+                    : preActivation == null ? epsilon : ElementwiseActivations.backprop(layerConf().getActivationFn(), preActivation, epsilon);
             forgetPreActivation();
 
             INDArray x = input.castTo(dataType);

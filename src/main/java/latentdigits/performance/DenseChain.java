@@ -9,7 +9,6 @@ import org.deeplearning4j.nn.params.DefaultParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
-import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.SigmoidDerivative;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
@@ -51,7 +50,7 @@ public final class DenseChain {
     private INDArray input;
 
     /**
-     * How a layer's activation is computed: identity, ReLU and leaky ReLU here in Java, as ND4J's ops compute them, and
+     * How a layer's activation is computed: identity, ReLU and leaky ReLU here in Java ({@link ElementwiseActivations}), and
      * {@link RationalTanh} by its own loop;
      * sigmoid and tanh by the ops of ND4J's activations, written straight to the chain's arrays (tanh backward, as
      * {@link BlasDenseLayer} does it, from its output in Java); anything else by its ND4J activation both ways.
@@ -66,7 +65,7 @@ public final class DenseChain {
         for (int i = 0; i < kinds.length; i++) {
             IActivation activation = this.layers[i].layerConf().getActivationFn();
             kinds[i] = activation instanceof ActivationIdentity ? Kind.IDENTITY
-                    : isPlainRelu(activation) ? Kind.RELU : activation instanceof ActivationLReLU ? Kind.LEAKY_RELU
+                    : ElementwiseActivations.isPlainRelu(activation) ? Kind.RELU : activation instanceof ActivationLReLU ? Kind.LEAKY_RELU
                     : activation instanceof ActivationTanH ? Kind.TANH : activation instanceof RationalTanh ? Kind.RATIONAL_TANH : activation instanceof ActivationSigmoid ? Kind.SIGMOID : Kind.OTHER;
             if (activation instanceof ActivationLReLU leaky) slopes[i] = (float) leaky.getAlpha();
             this.frozen[i] = frozen.get(i);
@@ -141,15 +140,12 @@ public final class DenseChain {
                 case IDENTITY -> outputs[l] = z;
                 case RELU -> {
                     float[] v = DirectBuffers.read(z, scratch[l]);
-                    int n = (int) z.length();
-                    for (int i = 0; i < n; i++) if (v[i] < 0f) v[i] = 0f; // ND4J's relu: x < 0 ? 0 : x
+                    ElementwiseActivations.relu(v, (int) z.length());
                     DirectBuffers.write(v, outputs[l]);
                 }
                 case LEAKY_RELU -> {
                     float[] v = DirectBuffers.read(z, scratch[l]);
-                    float slope = slopes[l];
-                    int n = (int) z.length();
-                    for (int i = 0; i < n; i++) if (v[i] < 0f) v[i] = slope * v[i]; // ND4J's lrelu: x < 0 ? a x : x
+                    ElementwiseActivations.leakyRelu(v, (int) z.length(), slopes[l]);
                     DirectBuffers.write(v, outputs[l]);
                 }
                 case RATIONAL_TANH -> {
@@ -182,15 +178,14 @@ public final class DenseChain {
                 case RELU -> {
                     float[] z = DirectBuffers.read(preActivations[l], scratch[l]);
                     float[] g = DirectBuffers.read(e, epsilonScratch[l]);
-                    for (int i = 0; i < g.length; i++) if (!(z[i] > 0f)) g[i] = 0f; // ND4J's relu_bp: x > 0 ? eps : 0
+                    ElementwiseActivations.reluBackprop(z, g, g.length);
                     DirectBuffers.write(g, deltas[l]);
                     yield deltas[l];
                 }
                 case LEAKY_RELU -> {
                     float[] z = DirectBuffers.read(preActivations[l], scratch[l]);
                     float[] g = DirectBuffers.read(e, epsilonScratch[l]);
-                    float slope = slopes[l];
-                    for (int i = 0; i < g.length; i++) if (!(z[i] >= 0f)) g[i] = g[i] * slope; // ND4J's lrelu_bp: x >= 0 ? eps : eps a
+                    ElementwiseActivations.leakyReluBackprop(z, g, g.length, slopes[l]);
                     DirectBuffers.write(g, deltas[l]);
                     yield deltas[l];
                 }
@@ -244,11 +239,4 @@ public final class DenseChain {
         batch = rows;
     }
 
-    private static boolean isPlainRelu(IActivation activation) {
-        return activation instanceof ActivationReLU relu && relu.getMax() == null && zeroOrUnset(relu.getThreshold()) && zeroOrUnset(relu.getNegativeSlope());
-    }
-
-    private static boolean zeroOrUnset(Double value) {
-        return value == null || value == 0.0;
-    }
 }

@@ -100,9 +100,9 @@ final class LoweredConvolution {
         forwardInput = training ? input : null;
         this.forGradient = training ? forGradient : null;
         if (activation instanceof ActivationIdentity) return z;
-        if (!training) return activation.getActivation(z, false);
+        if (!training) return ElementwiseActivations.activate(activation, z, false);
         preActivation = z;
-        return activation.getActivation(workspaceMgr.dup(ArrayType.ACTIVATIONS, z, 'c'), true);
+        return ElementwiseActivations.activate(activation, workspaceMgr.dup(ArrayType.ACTIVATIONS, z, 'c'), true);
     }
 
     /** Whether the last forward pass was a training pass on this very input. */
@@ -117,7 +117,7 @@ final class LoweredConvolution {
 
     /** dL/d(pre-activation), dense in C order; forgets the forward pass. */
     INDArray delta(IActivation activation, INDArray epsilon, DataType type) {
-        INDArray delta = preActivation == null ? epsilon : activation.backprop(preActivation, epsilon).getFirst();
+        INDArray delta = preActivation == null ? epsilon : ElementwiseActivations.backprop(activation, preActivation, epsilon);
         forget();
         return dense(delta, type);
     }

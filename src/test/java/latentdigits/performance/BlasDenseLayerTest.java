@@ -111,19 +111,23 @@ class BlasDenseLayerTest {
         assertTrue(theirs.outputSingle(x).equalsWithEps(ours.outputSingle(x), 1e-10), "inference output with " + act);
     }
 
-    /** tanh's backprop from the kept output computes what ND4J's tanh derivative does, to the last bit in float. */
-    @Test
-    void aTanhLayerStepsAsDl4jsToTheBitInFloat() {
+    /**
+     * In float, tanh's backprop from the kept output and the Java loops of ReLU and leaky ReLU compute what ND4J's ops
+     * do, to the last bit.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Act.class, names = {"TANH", "RATIONAL_TANH", "RELU", "LEAKY_RELU"})
+    void stepsAsDl4jsToTheBitInFloat(Act act) {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
-        ComputationGraph ours = graph(BlasDenseLayer::of, Act.TANH.fn, new Adam(1e-2), DataType.FLOAT);
-        ComputationGraph theirs = graph(BlasDenseLayerTest::stock, Act.TANH.fn, new Adam(1e-2), DataType.FLOAT);
+        ComputationGraph ours = graph(BlasDenseLayer::of, act.fn, new Adam(1e-2), DataType.FLOAT);
+        ComputationGraph theirs = graph(BlasDenseLayerTest::stock, act.fn, new Adam(1e-2), DataType.FLOAT);
         theirs.setParams(ours.params().dup());
         for (int step = 0; step < 3; step++) {
             MultiDataSet d = data(20 + step);
             MultiDataSet f = new MultiDataSet(d.getFeatures(0).castTo(DataType.FLOAT), d.getLabels(0).castTo(DataType.FLOAT));
             ours.fit(f);
             theirs.fit(f);
-            assertArrayEquals(theirs.params().toFloatVector(), ours.params().toFloatVector(), "parameters after step " + step);
+            assertArrayEquals(theirs.params().toFloatVector(), ours.params().toFloatVector(), "parameters after step " + step + " with " + act);
         }
     }
 
