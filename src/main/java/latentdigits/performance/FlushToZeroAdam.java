@@ -1,5 +1,7 @@
 package latentdigits.performance;
 
+import java.nio.FloatBuffer;
+
 import latentdigits.util.DirectBuffers;
 
 import org.nd4j.linalg.api.buffer.DataType;
@@ -130,24 +132,24 @@ public class FlushToZeroAdam extends Adam {
         }
 
         /**
-         * The step straight into the parameters, for a caller that holds the network's gradient and parameters on the
-         * heap ({@link OptimizerStep}): elements [from, from + this block's length) of {@code params} take Adam's step
-         * for the gradient {@code gradient / divisor} (DL4J divides the gradient by the minibatch size before the
-         * updater), exactly as {@link #applyUpdater} and then {@code params -= update} would; the moments are updated.
-         * Only for an updater that {@link #holdsFloatMoments}.
+         * The step straight into the parameters, for a caller that holds the network's flat gradient and parameters
+         * ({@link OptimizerStep}): elements [from, from + this block's length) of {@code params} take Adam's step for
+         * the gradient {@code gradient / divisor} (DL4J divides the gradient by the minibatch size before the updater),
+         * exactly as {@link #applyUpdater} and then {@code params -= update} would; the moments are updated. Only for an
+         * updater that {@link #holdsFloatMoments}.
          */
-        void applyTo(float[] gradient, float[] params, int from, float divisor, int iteration, int epoch) {
+        void applyTo(FloatBuffer gradient, FloatBuffer params, int from, float divisor, int iteration, int epoch) {
             INDArray m = getM(), v = getV();
             int n = (int) m.length();
             heapArrays(n);
             DirectBuffers.read(m, mv);
             DirectBuffers.read(v, vv);
-            // copies at offset 0: the JIT vectorizes the step's loop only when all its arrays share the index
-            System.arraycopy(gradient, from, g, 0, n);
-            System.arraycopy(params, from, pv, 0, n);
+            // the block's own elements at offset 0: the JIT vectorizes the step's loop only when its arrays share the index
+            gradient.get(from, g, 0, n);
+            params.get(from, pv, 0, n);
             step(g, divisor, mv, vv, pv, n, config.getLearningRate(iteration, epoch), config.getBeta1(), config.getBeta2(),
                     config.getEpsilon(), iteration);
-            System.arraycopy(pv, 0, params, from, n);
+            params.put(from, pv, 0, n);
             DirectBuffers.write(mv, m);
             DirectBuffers.write(vv, v);
         }

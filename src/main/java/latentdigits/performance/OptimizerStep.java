@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.NoOpUpdater;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,9 +25,11 @@ import java.util.List;
  * (division by the minibatch size, Adam), {@code params -= update}, {@code iterationDone}, and the step count.
  * <p>
  * When every updater block is {@link FlushToZeroAdam} or NoOp and nothing regularises or normalises gradients (the
- * study's networks), the division, Adam and the parameters' update are one Java pass over the network
- * ({@link FlushToZeroAdam.Updater#applyTo}), the same floats as DL4J's updater and its step, which take two native
- * passes and Adam's pass, each copying the arrays in and out; otherwise DL4J's own updater runs.
+ * study's networks), the division, Adam and the parameters' update are Java loops over each block's own elements, read
+ * from and written to the graph's flat arrays ({@link FlushToZeroAdam.Updater#applyTo}): the same floats as DL4J's
+ * updater and its step, which take two native passes and Adam's pass, each copying the arrays in and out. A NoOp
+ * block whose gradient is all +0 (a frozen layer's) is left as it is, which is what {@code p - 0 / n} gives.
+ * Otherwise DL4J's own updater runs.
  */
 public final class OptimizerStep {
     private final ComputationGraph graph;
@@ -78,23 +81,30 @@ public final class OptimizerStep {
     }
 
     private void onePass(int batchSize, int iteration, int epoch) {
-        INDArray g = graph.getFlattenedGradients(), p = graph.params();
-        int n = (int) p.length();
-        if (parameters == null || parameters.length != n) {
-            parameters = new float[n];
-            gradients = new float[n];
-        }
-        DirectBuffers.read(g, gradients);
-        DirectBuffers.read(p, parameters);
+        FloatBuffer g = DirectBuffers.floats(graph.getFlattenedGradients()), p = DirectBuffers.floats(graph.params());
         float divisor = batchSize;
         for (Block block : blocks) {
-            if (block.adam() == null) {
-                for (int i = block.from(); i < block.to(); i++) parameters[i] -= gradients[i] / divisor;
-            } else {
-                block.adam().applyTo(gradients, parameters, block.from(), divisor, iteration, epoch);
+            if (block.adam() != null) {
+                block.adam().applyTo(g, p, block.from(), divisor, iteration, epoch);
+                continue;
             }
+            int n = block.to() - block.from();
+            if (gradients == null || gradients.length < n) {
+                gradients = new float[n];
+                parameters = new float[n];
+            }
+            g.get(block.from(), gradients, 0, n);
+            if (allPositiveZero(gradients, n)) continue; // a frozen layer's: p - (+0 / divisor) is p, bit for bit
+            p.get(block.from(), parameters, 0, n);
+            for (int i = 0; i < n; i++) parameters[i] -= gradients[i] / divisor;
+            p.put(block.from(), parameters, 0, n);
         }
-        DirectBuffers.write(parameters, p);
+    }
+
+    private static boolean allPositiveZero(float[] values, int n) {
+        int bits = 0;
+        for (int i = 0; i < n; i++) bits |= Float.floatToRawIntBits(values[i]);
+        return bits == 0;
     }
 
     /** The updater's blocks if the one pass can stand in for DL4J's updater on this graph, else null. */
