@@ -178,7 +178,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
             // the activation works in place; backprop needs z itself
             preActivation = z;
             preActivationInput = input;
-            return ElementwiseActivations.activate(activation, workspaceMgr.dup(ArrayType.ACTIVATIONS, z, 'f'), true);
+            return ElementwiseActivations.activate(activation, z, workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, z.shape(), 'f'), true);
         }
 
         @Override

@@ -46,6 +46,21 @@ public final class ElementwiseActivations {
         return z;
     }
 
+    /**
+     * {@code activation(z)} written to {@code out} (same shape and order), z kept: for a layer that needs z again in
+     * backprop, without first copying z to out as {@code activate(out.assign(z))} would.
+     */
+    static INDArray activate(IActivation activation, INDArray z, INDArray out, boolean training) {
+        float slope = slope(activation);
+        if (Float.isNaN(slope) || !floats(z) || !floats(out) || z.ordering() != out.ordering() || !Arrays.equals(z.shape(), out.shape()))
+            return activation.getActivation(out.assign(z), training);
+        float[] v = DirectBuffers.read(z);
+        if (activation instanceof ActivationLReLU) leakyRelu(v, v.length, slope);
+        else relu(v, v.length);
+        DirectBuffers.write(v, out);
+        return out;
+    }
+
     /** dL/dz for the pre-activation {@code z} and dL/d(output) {@code epsilon}, written over z (as DL4J's activations do). */
     static INDArray backprop(IActivation activation, INDArray z, INDArray epsilon) {
         float slope = slope(activation);

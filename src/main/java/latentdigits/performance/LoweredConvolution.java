@@ -102,7 +102,7 @@ final class LoweredConvolution {
         if (activation instanceof ActivationIdentity) return z;
         if (!training) return ElementwiseActivations.activate(activation, z, false);
         preActivation = z;
-        return ElementwiseActivations.activate(activation, workspaceMgr.dup(ArrayType.ACTIVATIONS, z, 'c'), true);
+        return ElementwiseActivations.activate(activation, z, workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, z.dataType(), z.shape(), 'c'), true);
     }
 
     /** Whether the last forward pass was a training pass on this very input. */

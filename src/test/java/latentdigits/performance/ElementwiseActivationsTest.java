@@ -52,6 +52,9 @@ class ElementwiseActivationsTest {
             INDArray theirs = activation(name).getActivation(x.dup(order), true);
             INDArray ours = ElementwiseActivations.activate(activation(name), x.dup(order), true);
             assertSameBits(theirs, ours, name + " forward, order " + order);
+            INDArray z = x.dup(order), out = Nd4j.createUninitialized(DataType.FLOAT, z.shape(), order);
+            assertSameBits(theirs, ElementwiseActivations.activate(activation(name), z, out, true), name + " forward into another array, order " + order);
+            assertSameBits(x, z, name + " leaves its input as it was");
         }
     }
 
