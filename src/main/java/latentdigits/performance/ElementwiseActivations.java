@@ -37,23 +37,17 @@ public final class ElementwiseActivations {
 
     /** {@code activation} applied to {@code z} in place (as DL4J's activations work); returns z. */
     static INDArray activate(IActivation activation, INDArray z, boolean training) {
-        float slope = slope(activation);
-        if (Float.isNaN(slope) || !floats(z)) return activation.getActivation(z, training);
-        float[] v = DirectBuffers.read(z);
-        if (activation instanceof ActivationLReLU) leakyRelu(v, v.length, slope);
-        else relu(v, v.length);
-        DirectBuffers.write(v, z);
-        return z;
+        return activate(activation, z, z, training);
     }
 
     /**
-     * {@code activation(z)} written to {@code out} (same shape and order), z kept: for a layer that needs z again in
-     * backprop, without first copying z to out as {@code activate(out.assign(z))} would.
+     * {@code activation(z)} written to {@code out} (same shape and order; out may be z itself), z otherwise kept: for a
+     * layer that needs z again in backprop, without first copying z to out as {@code activate(out.assign(z))} would.
      */
     static INDArray activate(IActivation activation, INDArray z, INDArray out, boolean training) {
         float slope = slope(activation);
         if (Float.isNaN(slope) || !floats(z) || !floats(out) || z.ordering() != out.ordering() || !Arrays.equals(z.shape(), out.shape()))
-            return activation.getActivation(out.assign(z), training);
+            return activation.getActivation(out == z ? z : out.assign(z), training);
         float[] v = DirectBuffers.read(z);
         if (activation instanceof ActivationLReLU) leakyRelu(v, v.length, slope);
         else relu(v, v.length);

@@ -20,24 +20,21 @@ final class ImageColumns {
     final int positions;
     /** Elements of one image on the table's side (input of a convolution, output of an upsampling). */
     final int imageSize;
-    private final int[] table;
     /**
-     * The table as runs, for the float loops: positions are {@code runsPerRow} runs of {@code runLength} (an output row
-     * of the convolution, an input row of the upsampling); in run {@code q} of row {@code r} position {@code k} reads
-     * image element {@code runStart[r * runsPerRow + q] + k * step} when {@code runFrom[r] <= k < runTo[r]} and the run
-     * is not {@link #PADDING} (else 0). Index arithmetic instead of a table lookup and a branch per element, visiting
-     * the elements in the table's order, so sums come out the same.
+     * The index table, as runs: positions are {@code runsPerRow} runs of {@code runLength} (an output row of the
+     * convolution, an input row of the upsampling); in run {@code q} of row {@code r} position {@code k} reads image
+     * element {@code runStart[r * runsPerRow + q] + k * step} when {@code runFrom[r] <= k < runTo[r]} and the run is not
+     * {@link #PADDING} (else 0): index arithmetic instead of a lookup and a branch per element.
      */
     private final int runsPerRow, runLength, step;
     private final int[] runStart, runFrom, runTo;
     private static final int PADDING = Integer.MIN_VALUE;
 
-    private ImageColumns(int rows, int positions, int imageSize, int[] table, int runsPerRow, int runLength, int step,
+    private ImageColumns(int rows, int positions, int imageSize, int runsPerRow, int runLength, int step,
                          int[] runStart, int[] runFrom, int[] runTo) {
         this.rows = rows;
         this.positions = positions;
         this.imageSize = imageSize;
-        this.table = table;
         this.runsPerRow = runsPerRow;
         this.runLength = runLength;
         this.step = step;
@@ -51,7 +48,7 @@ final class ImageColumns {
         int outHeight = (height + 2 * padding - kernel) / stride + 1;
         int outWidth = (width + 2 * padding - kernel) / stride + 1;
         int rows = channels * kernel * kernel, positions = outHeight * outWidth;
-        int[] table = new int[rows * positions], runStart = new int[rows * outHeight], runFrom = new int[rows], runTo = new int[rows];
+        int[] runStart = new int[rows * outHeight], runFrom = new int[rows], runTo = new int[rows];
         for (int c = 0; c < channels; c++)
             for (int ky = 0; ky < kernel; ky++)
                 for (int kx = 0; kx < kernel; kx++) {
@@ -62,8 +59,6 @@ final class ImageColumns {
                         runStart[row * outHeight + oy] = iy >= 0 && iy < height ? (c * height + iy) * width - padding + kx : PADDING;
                         for (int ox = 0; ox < outWidth; ox++) {
                             int ix = ox * stride - padding + kx;
-                            boolean inside = iy >= 0 && iy < height && ix >= 0 && ix < width;
-                            table[row * positions + oy * outWidth + ox] = inside ? (c * height + iy) * width + ix : -1;
                             if (ix >= 0 && ix < width) {
                                 runFrom[row] = Math.min(runFrom[row], ox);
                                 runTo[row] = ox + 1;
@@ -71,7 +66,7 @@ final class ImageColumns {
                         }
                     }
                 }
-        return new ImageColumns(rows, positions, channels * height * width, table, outHeight, outWidth, stride, runStart, runFrom, runTo);
+        return new ImageColumns(rows, positions, channels * height * width, outHeight, outWidth, stride, runStart, runFrom, runTo);
     }
 
     /**
@@ -81,19 +76,16 @@ final class ImageColumns {
     static ImageColumns upsampling(int channels, int height, int width, int kernel) {
         int outHeight = height * kernel, outWidth = width * kernel;
         int rows = channels * kernel * kernel, positions = height * width;
-        int[] table = new int[rows * positions], runStart = new int[rows * height], runFrom = new int[rows], runTo = new int[rows];
+        int[] runStart = new int[rows * height], runFrom = new int[rows], runTo = new int[rows];
         for (int c = 0; c < channels; c++)
             for (int ky = 0; ky < kernel; ky++)
                 for (int kx = 0; kx < kernel; kx++) {
                     int row = (c * kernel + ky) * kernel + kx;
                     runTo[row] = width;
-                    for (int y = 0; y < height; y++) {
+                    for (int y = 0; y < height; y++)
                         runStart[row * height + y] = (c * outHeight + y * kernel + ky) * outWidth + kx;
-                        for (int x = 0; x < width; x++)
-                            table[row * positions + y * width + x] = (c * outHeight + y * kernel + ky) * outWidth + x * kernel + kx;
-                    }
                 }
-        return new ImageColumns(rows, positions, channels * outHeight * outWidth, table, height, width, kernel, runStart, runFrom, runTo);
+        return new ImageColumns(rows, positions, channels * outHeight * outWidth, height, width, kernel, runStart, runFrom, runTo);
     }
 
     boolean fits(int rows, int positions, int imageSize) {
@@ -129,14 +121,21 @@ final class ImageColumns {
         } else if (images instanceof DoubleBuffer from && columns instanceof DoubleBuffer to) {
             double[] image = doubles(0, in), column = doubles(1, out);
             from.get(0, image, 0, in);
-            for (int r = 0, o = 0; r < rows; r++)
-                for (int n = 0; n < batch; n++) {
-                    int base = n * imageSize, entry = r * positions;
-                    for (int p = 0; p < positions; p++, o++) {
-                        int at = table[entry + p];
-                        column[o] = at < 0 ? 0.0 : image[base + at];
+            for (int r = 0, o = 0; r < rows; r++) {
+                int lo = runFrom[r], hi = runTo[r];
+                for (int n = 0; n < batch; n++)
+                    for (int q = 0; q < runsPerRow; q++, o += runLength) {
+                        int start = runStart[r * runsPerRow + q];
+                        if (start == PADDING) {
+                            Arrays.fill(column, o, o + runLength, 0.0);
+                            continue;
+                        }
+                        int at = n * imageSize + start;
+                        for (int k = 0; k < lo; k++) column[o + k] = 0.0;
+                        for (int k = lo; k < hi; k++) column[o + k] = image[at + k * step];
+                        for (int k = hi; k < runLength; k++) column[o + k] = 0.0;
                     }
-                }
+            }
             to.put(0, column, 0, out);
         } else {
             throw new IllegalArgumentException("ImageColumns: expected two float or two double buffers, found " + images + " and " + columns);
@@ -168,14 +167,16 @@ final class ImageColumns {
             double[] column = doubles(1, in), image = doubles(0, out);
             from.get(0, column, 0, in);
             Arrays.fill(image, 0, out, 0.0);
-            for (int r = 0, i = 0; r < rows; r++)
-                for (int n = 0; n < batch; n++) {
-                    int base = n * imageSize, entry = r * positions;
-                    for (int p = 0; p < positions; p++, i++) {
-                        int at = table[entry + p];
-                        if (at >= 0) image[base + at] += column[i];
+            for (int r = 0, i = 0; r < rows; r++) {
+                int lo = runFrom[r], hi = runTo[r];
+                for (int n = 0; n < batch; n++)
+                    for (int q = 0; q < runsPerRow; q++, i += runLength) {
+                        int start = runStart[r * runsPerRow + q];
+                        if (start == PADDING) continue;
+                        int at = n * imageSize + start;
+                        for (int k = lo; k < hi; k++) image[at + k * step] += column[i + k];
                     }
-                }
+            }
             to.put(0, image, 0, out);
         } else {
             throw new IllegalArgumentException("ImageColumns: expected two float or two double buffers, found " + columns + " and " + images);
