@@ -61,7 +61,7 @@ public class CnnVae implements VaeArchitecture {
     @Override
     public void addEncoder(GraphBuilder graph, String input, int latent) {
         int quarter = side / 4;
-        graph.addLayer("enc_conv1", conv(4, 2, 1, channels, Activation.IDENTITY), input)
+        graph.addLayer("enc_conv1", conv(4, 2, 1, channels, Activation.IDENTITY).withoutInputGradient(), input)
                 .addLayer("enc_bn1", batchNorm(), "enc_conv1")
                 .addLayer("enc_conv2", conv(4, 2, 1, 2 * channels, Activation.LEAKYRELU), "enc_bn1")
                 .addVertex("enc_flat", new PreprocessorVertex(new CnnToFeedForwardPreProcessor(quarter, quarter, 2L * channels)), "enc_conv2")

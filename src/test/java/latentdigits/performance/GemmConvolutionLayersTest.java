@@ -16,6 +16,7 @@ import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -108,6 +109,59 @@ class GemmConvolutionLayersTest {
         assertInstanceOf(GemmDeconvolutionLayer.Impl.class, rebuilt.getLayer("up"));
         INDArray x = data(4, DataType.FLOAT).getFeatures(0);
         assertEquals(g.outputSingle(x), rebuilt.outputSingle(x));
+    }
+
+    /** in 8x8x2 -[down 4/2/1, leaky, input gradient on or off]-> 4x4x4 -[up 2/2]-> 8x8x2 -> squared error. */
+    private static ComputationGraph firstLayerGraph(boolean inputGradient) {
+        GemmConvolutionLayer down = GemmConvolutionLayer.of(4, 2, 1, 4, LEAKY);
+        if (!inputGradient) down.withoutInputGradient();
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+                .updater(new Adam(1e-2)).weightInit(WeightInit.XAVIER).biasInit(0.1).graphBuilder()
+                .addInputs("in")
+                .addLayer("down", down, "in")
+                .addLayer("up", GemmDeconvolutionLayer.of(2, 2, Activation.IDENTITY.getActivationFunction()), "down")
+                .addLayer("loss", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build(), "up")
+                .setOutputs("loss").setInputTypes(InputType.convolutional(8, 8, 2)).build();
+        ComputationGraph g = new ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    @Test
+    void aFirstLayerWithoutItsInputGradientLearnsTheSameAndPassesBackZeros() {
+        ComputationGraph with = firstLayerGraph(true), without = firstLayerGraph(false);
+        for (int step = 0; step < 4; step++) {
+            MultiDataSet d = data(20 + step, DataType.FLOAT);
+            with.fit(d);
+            without.fit(d);
+            assertEquals(with.params(), without.params(), "parameters after step " + step);
+        }
+        assertTrue(((GemmConvolutionLayer.Impl) without.getLayer("down")).loweredLastPass(), "the convolution took its own path");
+        INDArray x = data(30, DataType.FLOAT).getFeatures(0), epsilon = Nd4j.randn(DataType.FLOAT, 5, 4, 4, 4);
+        assertTrue(inputGradient(with, x, epsilon).amaxNumber().doubleValue() > 0, "with it, the input gradient is computed");
+        assertEquals(Nd4j.zeros(DataType.FLOAT, 5, 2, 8, 8), inputGradient(without, x, epsilon), "without it, zeros");
+    }
+
+    private static INDArray inputGradient(ComputationGraph g, INDArray x, INDArray epsilon) {
+        org.deeplearning4j.nn.api.Layer down = g.getLayer("down");
+        LayerWorkspaceMgr none = LayerWorkspaceMgr.noWorkspaces();
+        down.setInput(x, none);
+        down.activate(true, none);
+        return down.backpropGradient(epsilon, none).getSecond();
+    }
+
+    @Test
+    void theInputGradientSettingSurvivesJsonAndIsOnWhereNotSaved() {
+        ComputationGraphConfiguration without = firstLayerGraph(false).getConfiguration();
+        String json = without.toJson();
+        assertTrue(json.contains("\"inputGradient\" : false"), json);
+        GemmConvolutionLayer back = (GemmConvolutionLayer) ((org.deeplearning4j.nn.conf.graph.LayerVertex)
+                ComputationGraphConfiguration.fromJson(json).getVertices().get("down")).getLayerConf().getLayer();
+        assertTrue(!back.isInputGradient(), "off after JSON");
+        String older = json.replace("\"inputGradient\" : false,", "");
+        GemmConvolutionLayer old = (GemmConvolutionLayer) ((org.deeplearning4j.nn.conf.graph.LayerVertex)
+                ComputationGraphConfiguration.fromJson(older).getVertices().get("down")).getLayerConf().getLayer();
+        assertTrue(!older.contains("inputGradient") && old.isInputGradient(), "a configuration saved before the setting computes it");
     }
 
     @Test

@@ -3,14 +3,18 @@ package latentdigits.performance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
  * The float gather and scatter against the definition of im2col and its transpose, written out naively here: the same
- * values, and the same sums in the same order, to the bit.
+ * values, and the same sums in the same order, to the bit; on direct buffers (as the layers pass) that start as NaN, so
+ * an element left unwritten shows.
  */
 class ImageColumnsTest {
 
@@ -44,9 +48,9 @@ class ImageColumnsTest {
                     int at = source(r, p, height, width, kernel, stride, padding, outWidth);
                     expected[o] = at < 0 ? 0f : images[n * imageSize + at];
                 }
-        FloatBuffer gathered = FloatBuffer.allocate(expected.length);
-        columns.gather(FloatBuffer.wrap(images), gathered, batch);
-        assertArrayEquals(expected, gathered.array(), "gather");
+        FloatBuffer gathered = unwritten(expected.length);
+        columns.gather(direct(images), gathered, batch);
+        assertArrayEquals(expected, values(gathered), "gather");
 
         float[] cols = random(rows * batch * positions, 2);
         float[] sums = new float[batch * imageSize];
@@ -56,9 +60,9 @@ class ImageColumnsTest {
                     int at = source(r, p, height, width, kernel, stride, padding, outWidth);
                     if (at >= 0) sums[n * imageSize + at] += cols[i];
                 }
-        FloatBuffer scattered = FloatBuffer.allocate(sums.length);
-        columns.scatterAdd(FloatBuffer.wrap(cols), scattered, batch);
-        assertArrayEquals(sums, scattered.array(), "scatterAdd");
+        FloatBuffer scattered = unwritten(sums.length);
+        columns.scatterAdd(direct(cols), scattered, batch);
+        assertArrayEquals(sums, values(scattered), "scatterAdd");
     }
 
     @ParameterizedTest
@@ -75,11 +79,11 @@ class ImageColumnsTest {
                     int c = r / (kernel * kernel), ky = r / kernel % kernel, kx = r % kernel, y = p / width, x = p % width;
                     expected[n * imageSize + (c * outHeight + y * kernel + ky) * outWidth + x * kernel + kx] += cols[i];
                 }
-        FloatBuffer images = FloatBuffer.allocate(expected.length);
-        blocks.scatterAdd(FloatBuffer.wrap(cols), images, batch);
-        assertArrayEquals(expected, images.array(), "scatterAdd");
-        FloatBuffer back = FloatBuffer.allocate(cols.length);
-        blocks.gather(FloatBuffer.wrap(expected), back, batch);
+        FloatBuffer images = unwritten(expected.length);
+        blocks.scatterAdd(direct(cols), images, batch);
+        assertArrayEquals(expected, values(images), "scatterAdd");
+        FloatBuffer back = unwritten(cols.length);
+        blocks.gather(direct(expected), back, batch);
         float[] again = new float[cols.length];
         for (int r = 0, o = 0; r < rows; r++)
             for (int n = 0; n < batch; n++)
@@ -87,6 +91,26 @@ class ImageColumnsTest {
                     int c = r / (kernel * kernel), ky = r / kernel % kernel, kx = r % kernel, y = p / width, x = p % width;
                     again[o] = expected[n * imageSize + (c * outHeight + y * kernel + ky) * outWidth + x * kernel + kx];
                 }
-        assertArrayEquals(again, back.array(), "gather");
+        assertArrayEquals(again, values(back), "gather");
+    }
+
+    /** A direct float buffer in native order holding {@code values}. */
+    private static FloatBuffer direct(float[] values) {
+        FloatBuffer buffer = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        buffer.put(0, values);
+        return buffer;
+    }
+
+    /** A direct buffer of NaNs: an element the code under test leaves unwritten shows. */
+    private static FloatBuffer unwritten(int length) {
+        float[] nan = new float[length];
+        Arrays.fill(nan, Float.NaN);
+        return direct(nan);
+    }
+
+    private static float[] values(FloatBuffer buffer) {
+        float[] v = new float[buffer.capacity()];
+        buffer.get(0, v);
+        return v;
     }
 }
