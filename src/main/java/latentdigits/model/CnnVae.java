@@ -65,7 +65,7 @@ public class CnnVae implements VaeArchitecture {
                 .addLayer("enc_bn1", batchNorm(), "enc_conv1")
                 .addLayer("enc_conv2", conv(4, 2, 1, 2 * channels, Activation.LEAKYRELU), "enc_bn1")
                 .addVertex("enc_flat", new PreprocessorVertex(new CnnToFeedForwardPreProcessor(quarter, quarter, 2L * channels)), "enc_conv2")
-                .addLayer("enc_hidden", dense(HIDDEN, Activation.LEAKYRELU), "enc_flat")
+                .addLayer("enc_hidden", dense(HIDDEN, Activation.LEAKYRELU).rowMajor(), "enc_flat")
                 .addLayer("enc_hidden2", dense(HIDDEN, Activation.LEAKYRELU), "enc_hidden")
                 .addLayer(MOMENTS, dense(2 * latent, Activation.IDENTITY), "enc_hidden2");
     }
@@ -75,7 +75,7 @@ public class CnnVae implements VaeArchitecture {
         int quarter = side / 4;
         graph.addLayer("dec_hidden", dense(HIDDEN, Activation.LEAKYRELU), z)
                 .addLayer("dec_hidden2", dense(HIDDEN, Activation.LEAKYRELU), "dec_hidden")
-                .addLayer("dec_dense", dense(quarter * quarter * 2 * channels, Activation.LEAKYRELU), "dec_hidden2")
+                .addLayer("dec_dense", dense(quarter * quarter * 2 * channels, Activation.LEAKYRELU).rowMajor(), "dec_hidden2")
                 .addVertex("dec_map", new PreprocessorVertex(new FeedForwardToCnnPreProcessor(quarter, quarter, 2L * channels)), "dec_dense")
                 .addLayer("dec_deconv2", upsample(2, channels), "dec_map")
                 .addLayer("dec_bn2", batchNorm(), "dec_deconv2")

@@ -50,9 +50,30 @@ public class BlasDenseLayer extends FeedForwardLayer {
      * false, which is how the wrapper runs it inside a training pass. Configurations saved without it read as false.
      */
     private boolean frozen;
+    /**
+     * Whether the layer's output and input gradient are row-major ([minibatch, units] in C order) rather than
+     * column-major, the products' natural layout here. For a layer next to a convolutional map: DL4J's reshapes
+     * between maps and rows copy a column-major array in a transposing pass. Configurations saved without it read as
+     * false.
+     */
+    private boolean rowMajor;
 
     /** For Jackson: DL4J stores layer configurations as JSON. */
     public BlasDenseLayer() {
+    }
+
+    public boolean isRowMajor() {
+        return rowMajor;
+    }
+
+    public void setRowMajor(boolean rowMajor) {
+        this.rowMajor = rowMajor;
+    }
+
+    /** This layer with row-major output and input gradient (see {@link #isRowMajor}). */
+    public BlasDenseLayer rowMajor() {
+        rowMajor = true;
+        return this;
     }
 
     public boolean isFrozen() {
@@ -66,12 +87,12 @@ public class BlasDenseLayer extends FeedForwardLayer {
 
     @Override
     public boolean equals(Object o) {
-        return super.equals(o) && o instanceof BlasDenseLayer other && frozen == other.frozen;
+        return super.equals(o) && o instanceof BlasDenseLayer other && frozen == other.frozen && rowMajor == other.rowMajor;
     }
 
     @Override
     public int hashCode() {
-        return 31 * super.hashCode() + Boolean.hashCode(frozen);
+        return 31 * (31 * super.hashCode() + Boolean.hashCode(frozen)) + Boolean.hashCode(rowMajor);
     }
 
     private BlasDenseLayer(Builder builder) {
@@ -146,6 +167,11 @@ public class BlasDenseLayer extends FeedForwardLayer {
             return layerConf().isFrozen();
         }
 
+        /** The order of the arrays this layer hands on: its output and its input gradient. */
+        private char order() {
+            return layerConf().isRowMajor() ? 'c' : 'f';
+        }
+
         private boolean plain() {
             return layerConf().getIDropout() == null && layerConf().getWeightNoise() == null && maskArray == null
                     && input.rank() == 2 && input.size(1) == getParam(DefaultParamInitializer.WEIGHT_KEY).size(0);
@@ -158,7 +184,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
             if (!plain()) return super.activate(training, workspaceMgr);
             INDArray x = input.castTo(dataType);
             INDArray w = getParam(DefaultParamInitializer.WEIGHT_KEY);
-            INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{x.size(0), w.size(1)}, 'f');
+            INDArray z = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, new long[]{x.size(0), w.size(1)}, order());
             gemm(ones(x.size(0)), false, getParam(DefaultParamInitializer.BIAS_KEY), false, z, 0.0);
             gemm(x, false, w, false, z, 1.0);
             IActivation activation = layerConf().getActivationFn();
@@ -178,7 +204,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
             // the activation works in place; backprop needs z itself
             preActivation = z;
             preActivationInput = input;
-            return ElementwiseActivations.activate(activation, z, workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, z.shape(), 'f'), true);
+            return ElementwiseActivations.activate(activation, z, workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, z.shape(), order()), true);
         }
 
         @Override
@@ -204,7 +230,7 @@ public class BlasDenseLayer extends FeedForwardLayer {
             }
 
             INDArray w = getParam(DefaultParamInitializer.WEIGHT_KEY);
-            INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, delta.dataType(), new long[]{batch, w.size(0)}, 'f');
+            INDArray epsilonNext = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, delta.dataType(), new long[]{batch, w.size(0)}, order());
             gemm(delta, false, w, true, epsilonNext, 0.0);
             return new Pair<>(gradient, epsilonNext);
         }

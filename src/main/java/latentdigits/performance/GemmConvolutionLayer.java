@@ -70,6 +70,16 @@ public class GemmConvolutionLayer extends ConvolutionLayer {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return super.equals(o) && o instanceof GemmConvolutionLayer other && inputGradient == other.inputGradient;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * super.hashCode() + Boolean.hashCode(inputGradient);
+    }
+
+    @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
                              INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
         LayerValidation.assertNInNOutSet("GemmConvolutionLayer", getLayerName(), layerIndex, getNIn(), getNOut());

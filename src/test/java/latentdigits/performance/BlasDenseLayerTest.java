@@ -131,6 +131,39 @@ class BlasDenseLayerTest {
         }
     }
 
+    private static FeedForwardLayer rowMajor(int units, IActivation activation) {
+        return BlasDenseLayer.of(units, activation).rowMajor();
+    }
+
+    /** A row-major layer hands on C-order arrays, and computes what the column-major one does. */
+    @Test
+    void aRowMajorLayerLearnsAsDl4jsAndHandsOnRowMajorArrays() {
+        ComputationGraph g = graph(BlasDenseLayerTest::rowMajor, Act.LEAKY_RELU.fn, new NoOp());
+        MultiDataSet d = data(3);
+        assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                .inputs(d.getFeatures()).labels(d.getLabels()).epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)), "gradient check");
+        assertEquals('c', g.feedForward(d.getFeatures(), true, false).get("hidden").ordering(), "the output is row-major");
+        BlasDenseLayer.Impl hidden = (BlasDenseLayer.Impl) g.getLayer("hidden");
+        var none = org.deeplearning4j.nn.workspace.LayerWorkspaceMgr.noWorkspaces();
+        hidden.setInput(d.getFeatures(0), none);
+        hidden.activate(true, none);
+        assertEquals('c', hidden.backpropGradient(Nd4j.randn(DataType.DOUBLE, 6, 5), none).getSecond().ordering(), "so is the input gradient");
+
+        ComputationGraph ours = graph(BlasDenseLayerTest::rowMajor, Act.LEAKY_RELU.fn, new Adam(1e-2));
+        ComputationGraph theirs = graph(BlasDenseLayerTest::stock, Act.LEAKY_RELU.fn, new Adam(1e-2));
+        theirs.setParams(ours.params().dup());
+        for (int step = 0; step < 5; step++) {
+            MultiDataSet batch = data(30 + step);
+            ours.fit(batch);
+            theirs.fit(batch);
+            assertTrue(theirs.params().equalsWithEps(ours.params(), 1e-10), "parameters after step " + step);
+        }
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(ours.getConfiguration().toJson());
+        assertEquals(ours.getConfiguration(), back, "the setting survives JSON");
+        assertFalse(ComputationGraphConfiguration.fromJson(ours.getConfiguration().toJson().replace("\"rowMajor\" : true,", ""))
+                .equals(back), "and a configuration saved without it is column-major");
+    }
+
     @Test
     void trainingUsesTheKeptPreActivation() {
         ComputationGraph g = graph(BlasDenseLayer::of, Act.RELU.fn, new NoOp());
