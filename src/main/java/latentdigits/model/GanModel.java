@@ -7,8 +7,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import latentdigits.performance.ZigguratGaussian;
-import latentdigits.util.DirectBuffers;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -68,14 +66,7 @@ public final class GanModel {
     }
 
     public INDArray randomLatent(int n) {
-        // seeded from ND4J's stream, so the run's seed, its checkpoints and the workers' per-epoch seeds govern z as
-        // they govern everything else random
-        int values = n * spec.latent();
-        float[] z = new float[values];
-        new ZigguratGaussian(Nd4j.getRandom().nextLong()).fill(z, values);
-        INDArray latent = Nd4j.createUninitialized(DataType.FLOAT, new long[]{n, spec.latent()}, 'c');
-        DirectBuffers.write(z, latent);
-        return latent;
+        return Nd4j.randn(DataType.FLOAT, n, spec.latent());
     }
 
     /** D's cross entropy on real images labelled 1 and generated ones labelled 0 (the study's D loss). */
