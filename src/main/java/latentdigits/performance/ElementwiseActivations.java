@@ -117,8 +117,23 @@ public final class ElementwiseActivations {
         for (int i = 0; i < n; i++) if (!(x[i] > 0f)) g[i] = 0f;
     }
 
-    /** ND4J's lrelu_bp, into g: x < 0 ? g a : g (so g where x is NaN). */
+    /**
+     * ND4J's lrelu_bp, into g: x < 0 ? g a : g (so g where x is NaN). For 0 <= a <= 1 and x not NaN the factor is
+     * max(a, 1 + min(x, 0) 1e38 1e38): 1 for x >= 0 and -0, a for every x < 0 down to the smallest subnormal, which
+     * the two products take below -1e31. That is a loop without a branch the JIT vectorises, where a branch on the
+     * sign of random pre-activations is mispredicted half the time. A NaN x (a diverged run) would make the factor NaN,
+     * so an array with one takes the plain loop.
+     */
     static void leakyReluBackprop(float[] x, float[] g, int n, float slope) {
-        for (int i = 0; i < n; i++) if (x[i] < 0f) g[i] = g[i] * slope;
+        if (slope >= 0f && slope <= 1f && !anyNaN(x, n)) {
+            for (int i = 0; i < n; i++) g[i] = g[i] * Math.max(slope, 1f + Math.min(x[i], 0f) * 1e38f * 1e38f);
+        } else {
+            for (int i = 0; i < n; i++) if (x[i] < 0f) g[i] = g[i] * slope;
+        }
+    }
+
+    private static boolean anyNaN(float[] x, int n) {
+        for (int i = 0; i < n; i++) if (x[i] != x[i]) return true;
+        return false;
     }
 }

@@ -18,9 +18,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 class ElementwiseActivationsTest {
 
     private static INDArray values(char order) {
+        return values(order, true);
+    }
+
+    /** Random floats and the special ones; without NaN, an array the leaky ReLU's derivative takes its vector loop on. */
+    private static INDArray values(char order, boolean withNaN) {
         Nd4j.getRandom().setSeed(8);
         INDArray x = Nd4j.randn(DataType.FLOAT, 300, 400).dup(order);
-        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.NaN, 1e-40f, -1e-40f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, withNaN ? Float.NaN : -1f, 1e-40f, -1e-40f,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -Float.MAX_VALUE, Float.MAX_VALUE};
         for (int i = 0; i < special.length; i++) x.putScalar(i, 7, special[i]);
         return x;
     }
@@ -62,13 +68,17 @@ class ElementwiseActivationsTest {
     @ValueSource(strings = {"relu", "leaky-0.01", "leaky-0.2", "sigmoid"})
     void backwardIsNd4jsToTheBit(String name) {
         Nd4j.getRandom().setSeed(9);
-        for (char zOrder : new char[]{'c', 'f'})
-            for (char eOrder : new char[]{'c', 'f'}) {
-                INDArray z = values(zOrder), epsilon = Nd4j.randn(DataType.FLOAT, 300, 400).dup(eOrder);
-                INDArray theirs = activation(name).backprop(z.dup(zOrder), epsilon.dup(eOrder)).getFirst();
-                INDArray ours = ElementwiseActivations.backprop(activation(name), z.dup(zOrder), epsilon.dup(eOrder));
-                assertSameBits(theirs, ours, name + " backward, z order " + zOrder + ", epsilon order " + eOrder);
-            }
+        for (boolean withNaN : new boolean[]{true, false})
+            for (char zOrder : new char[]{'c', 'f'})
+                for (char eOrder : new char[]{'c', 'f'}) {
+                    INDArray z = values(zOrder, withNaN), epsilon = Nd4j.randn(DataType.FLOAT, 300, 400).dup(eOrder);
+                    epsilon.putScalar(3, 5, Float.NaN);
+                    epsilon.putScalar(4, 5, Float.NEGATIVE_INFINITY);
+                    epsilon.putScalar(5, 5, -0f);
+                    INDArray theirs = activation(name).backprop(z.dup(zOrder), epsilon.dup(eOrder)).getFirst();
+                    INDArray ours = ElementwiseActivations.backprop(activation(name), z.dup(zOrder), epsilon.dup(eOrder));
+                    assertSameBits(theirs, ours, name + " backward, z order " + zOrder + ", epsilon order " + eOrder + (withNaN ? ", a NaN in z" : ""));
+                }
     }
 
     @Test
