@@ -79,10 +79,7 @@ public final class BenchJob {
                 torch = PyTorchReference.encode(a.require("pytorch"), a.require("encode-sizes"), 2, a.integer("encode-batch", 1));
             }
             if (parts.contains("models")) {
-                String[] e = a.require("model-epochs").split(",");
-                if (e.length != 3) throw new IllegalArgumentException("--model-epochs: expected MLP,GAN,CNN epochs, found '" + a.get("model-epochs") + "'");
-                Map<String, Integer> epochsOf = new LinkedHashMap<>();
-                for (int i = 0; i < 3; i++) epochsOf.put(ModelsVersusPyTorch.MODELS.get(i).name(), Integer.parseInt(e[i].trim()));
+                Map<String, Integer> epochsOf = ModelsVersusPyTorch.epochs(a.require("model-epochs"));
                 Path scratch = Files.createTempDirectory("bench-models");
                 try {
                     models = ModelsVersusPyTorch.run(data, a.require("pytorch"), epochsOf, scratch);

@@ -89,8 +89,23 @@ final class ModelsVersusPyTorch {
 
     /** Median of the second half of the epochs (from the second epoch on when there are fewer than four). */
     static double steady(List<Double> seconds) {
-        int skip = Math.min(seconds.size() - 1, Math.max(1, seconds.size() / 2));
+        int skip = firstSteadyEpoch(seconds.size()) - 1;
         return Numbers.round(Numbers.median(seconds.subList(skip, seconds.size())), 3);
+    }
+
+    /** The first epoch (1-based) of {@code epochs} that {@link #steady} takes the median from. */
+    static int firstSteadyEpoch(int epochs) {
+        return 1 + Math.min(epochs - 1, Math.max(1, epochs / 2));
+    }
+
+    /** The epochs of each of {@link #MODELS}, from {@code --model-epochs}' "MLP,GAN,CNN". */
+    static Map<String, Integer> epochs(String spec) {
+        String[] e = spec.split(",");
+        if (e.length != MODELS.size())
+            throw new IllegalArgumentException("--model-epochs: expected MLP,GAN,CNN epochs, found '" + spec + "'");
+        Map<String, Integer> epochsOf = new LinkedHashMap<>();
+        for (int i = 0; i < e.length; i++) epochsOf.put(MODELS.get(i).name(), Integer.parseInt(e[i].trim()));
+        return epochsOf;
     }
 
     /** The default MLP VAE job against PyTorch's script, 40 epochs each, wall-clock seconds from launch to exit. */
